@@ -1,0 +1,1 @@
+"""Built-in appraisal form definitions (YAML), installed as xlkpi.workbook_templates."""

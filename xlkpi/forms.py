@@ -1,0 +1,739 @@
+"""Form definitions: loading YAML with line numbers, checking it, building the model.
+
+A definition is checked completely before it is used: `check_form_file` returns
+every problem found (each with its file, line, dotted path, code and a Chinese
+message), and `load_form` raises `FormError` listing them all. The format is
+documented in docs/definition-format.md.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from .errors import FormError, Problem
+from .model import (
+    HEADER_FIELDS,
+    HEADER_LABELS,
+    AchieveRule,
+    Band,
+    BandRule,
+    BonusRule,
+    ChoiceRule,
+    Column,
+    DeductRule,
+    Form,
+    HeaderField,
+    Item,
+    LevelsRule,
+    Outcome,
+    RangeRule,
+    Rater,
+    RatingRule,
+    Section,
+    Total,
+)
+
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+RULE_KEYS = ("band", "choice", "levels", "range", "rating", "deduct", "bonus", "achieve")
+COLUMN_SHOWS = ("seq", "name", "points", "weight", "text", "levels", "score", "weighted")
+RATER_IDS = ("self", "sup", "peer")
+
+FORM_KEYS = {"id", "name", "version", "title", "position", "source", "landscape", "decimals",
+             "header", "columns", "raters", "sections", "total", "outcomes", "signatures", "notes"}
+FORM_REQUIRED = ("id", "name", "version", "title", "sections", "total")
+SECTION_KEYS = {"id", "name", "points", "total", "raters", "items"}
+ITEM_KEYS = {"id", "name", "points", "weight", "text", "note", "raters", "input", *RULE_KEYS}
+INPUT_KEYS = {"min", "max", "integer", "percent", "unit", "prompt"}
+RULE_FIELDS = {
+    "band": ({"direction", "thresholds", "scores", "else"}, ("thresholds", "scores")),
+    "range": ({"min", "max"}, ("min", "max")),
+    "rating": ({"points_per_level", "levels"}, ("levels",)),
+    "deduct": ({"points", "each", "floor"}, ("points", "each")),
+    "bonus": ({"each", "cap"}, ("each",)),
+    "achieve": ({"direction", "target", "cap", "format", "unit"}, ("direction", "target")),
+}
+OUTCOME_KEYS = {"id", "label", "thresholds", "values", "else", "money"}
+HEADER_KEYS = {"field", "label", "text"}
+COLUMN_KEYS = {"label", "show", "input", "width", "group"}
+RATER_KEYS = {"label", "weight"}
+
+
+# ----------------------------------------------------------------- YAML with lines
+class _Node:
+    """A loaded YAML value with the line it starts on."""
+
+    __slots__ = ("value", "line")
+
+    def __init__(self, value, line):
+        self.value = value
+        self.line = line
+
+
+def _compose(text: str, file: str) -> _Node:
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        raise _SyntaxProblem(Problem("yaml-syntax", f"YAML 语法错误：{getattr(error, 'problem', error)}。",
+                                     file=file, line=line)) from None
+    if root is None:
+        return _Node({}, 1)
+    constructor = yaml.SafeLoader("")
+    return _convert(root, constructor)
+
+
+class _SyntaxProblem(Exception):
+    def __init__(self, problem):
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+def _convert(node, constructor) -> _Node:
+    line = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        mapping = {}
+        for key_node, value_node in node.value:
+            key = constructor.construct_object(key_node)
+            mapping[str(key)] = (_convert(value_node, constructor), key_node.start_mark.line + 1)
+        return _Node(mapping, line)
+    if isinstance(node, yaml.SequenceNode):
+        return _Node([_convert(child, constructor) for child in node.value], line)
+    return _Node(constructor.construct_object(node), line)
+
+
+# ----------------------------------------------------------------- checking
+class _Checker:
+    """Walks a composed definition, collecting problems and building the model."""
+
+    def __init__(self, file: str):
+        self.file = file
+        self.problems: list[Problem] = []
+
+    def problem(self, code, path, line, message):
+        self.problems.append(Problem(code, message, file=self.file, line=line, path=path))
+
+    # -- shapes
+    def mapping(self, node, path, allowed, required=(), line=None):
+        """The node's mapping {key: (_Node, key_line)}, after checking keys; None if not a mapping."""
+        if not isinstance(node.value, dict):
+            self.problem("bad-type", path, node.line, f"应为键值映射，实际为 {_kind(node.value)}。")
+            return None
+        for key, (_, key_line) in node.value.items():
+            if key not in allowed:
+                close = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.6)
+                hint = f"，是否应为 \"{close[0]}\"？" if close else "。"
+                self.problem("unknown-key", _join(path, key), key_line,
+                             f"未知的键 \"{key}\"{hint}")
+        for key in required:
+            if key not in node.value:
+                self.problem("missing-key", _join(path, key), line or node.line, f"缺少必填的键 \"{key}\"。")
+        return node.value
+
+    def sequence(self, node, path, *, empty_code=None, what="列表"):
+        if not isinstance(node.value, list):
+            self.problem("bad-type", path, node.line, f"应为{what}，实际为 {_kind(node.value)}。")
+            return None
+        if not node.value and empty_code:
+            self.problem(empty_code, path, node.line, f"{what}不能为空。")
+        return node.value
+
+    def text(self, entry, path, *, required=False):
+        if entry is None:
+            return ""
+        node, _ = entry
+        if node.value is None and not required:
+            return ""
+        if not isinstance(node.value, (str, int, float)) or isinstance(node.value, bool):
+            self.problem("bad-type", path, node.line, f"应为文本，实际为 {_kind(node.value)}。")
+            return ""
+        return str(node.value).strip()
+
+    def number(self, entry, path, *, default=None, percent_ok=True):
+        """A number, or a percentage written `75%`; `default` when absent."""
+        if entry is None:
+            return default
+        node, _ = entry
+        value = parse_number(node.value, percent_ok=percent_ok)
+        if value is None:
+            self.problem("bad-type", path, node.line, f"应为数字{'或百分数（如 75%）' if percent_ok else ''}，"
+                                                      f"实际为 {node.value!r}。")
+            return default
+        return value
+
+    def boolean(self, entry, path, default=False):
+        if entry is None:
+            return default
+        node, _ = entry
+        if not isinstance(node.value, bool):
+            self.problem("bad-type", path, node.line, f"应为 true 或 false，实际为 {node.value!r}。")
+            return default
+        return node.value
+
+    def ident(self, entry, path, seen):
+        node, _ = entry
+        value = node.value
+        if not isinstance(value, str) or not ID_PATTERN.match(value):
+            self.problem("bad-id", path, node.line,
+                         f"id \"{value}\" 无效：只能用小写英文字母、数字和下划线，并以字母开头。")
+            return str(value)
+        if value in seen:
+            self.problem("duplicate-id", path, node.line, f"id \"{value}\" 重复（第 {seen[value]} 行已使用）。")
+        else:
+            seen[value] = node.line
+        return value
+
+
+def _join(path, key):
+    return f"{path}.{key}" if path else str(key)
+
+
+def _kind(value):
+    return {dict: "键值映射", list: "列表", str: "文本", bool: "逻辑值", type(None): "空值"}.get(
+        type(value), "数字" if isinstance(value, (int, float)) else type(value).__name__)
+
+
+def parse_number(value, *, percent_ok=True):
+    """A definition's number: an int, a float, or text `'75%'` (0.75, exact). None if neither."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        text = value.strip()
+        percent = percent_ok and text.endswith("%")
+        if percent:
+            text = text[:-1].strip()
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            return None
+        if not number.is_finite():
+            return None
+        return float(number / 100 if percent else number)
+    return None
+
+
+def _pct(value):
+    return f"{Decimal(repr(value)) * 100:g}%"
+
+
+def _num(value):
+    return str(int(value)) if float(value).is_integer() else repr(value)
+
+
+# ----------------------------------------------------------------- building
+def _build_form(root: _Node, check: _Checker) -> Form | None:
+    top = check.mapping(root, "", FORM_KEYS, FORM_REQUIRED, line=1)
+    if top is None:
+        return None
+    seen_ids: dict = {}
+    form_id = check.ident(top["id"], "id", {}) if "id" in top else ""
+    name = check.text(top.get("name"), "name", required=True)
+    version = top.get("version")
+    version_value = 1
+    if version is not None:
+        if isinstance(version[0].value, int) and not isinstance(version[0].value, bool) and version[0].value >= 1:
+            version_value = version[0].value
+        else:
+            check.problem("bad-type", "version", version[0].line, f"版本应为正整数，实际为 {version[0].value!r}。")
+    decimals = int(check.number(top.get("decimals"), "decimals", default=2, percent_ok=False))
+    raters = _build_raters(top.get("raters"), check)
+    rater_ids = {rater.id for rater in raters}
+    sections = []
+    if "sections" in top:
+        entries = check.sequence(top["sections"][0], "sections", empty_code="missing-key", what="分组列表") or []
+        for index, node in enumerate(entries):
+            section = _build_section(node, f"sections[{index}]", check, seen_ids, rater_ids, raters)
+            if section is not None:
+                sections.append(section)
+    total = _build_total(top.get("total"), check, {s.id: s for s in sections})
+    outcomes = _build_outcomes(top.get("outcomes"), check, seen_ids)
+    header = _build_header(top.get("header"), check)
+    columns = _build_columns(top.get("columns"), check, rater_ids)
+    signatures = _text_list(top.get("signatures"), "signatures", check)
+    notes = _text_list(top.get("notes"), "notes", check)
+    if check.problems:
+        return None
+    return Form(
+        id=form_id, name=name, version=version_value, title=check.text(top.get("title"), "title"),
+        position=check.text(top.get("position"), "position") or name, sections=tuple(sections),
+        total=total, outcomes=tuple(outcomes), raters=tuple(raters), header=tuple(header),
+        columns=tuple(columns), signatures=tuple(signatures), notes=tuple(notes),
+        source=check.text(top.get("source"), "source"),
+        landscape=check.boolean(top.get("landscape"), "landscape"), decimals=decimals, path=check.file,
+    )
+
+
+def _build_raters(entry, check):
+    if entry is None:
+        return []
+    mapping = check.mapping(entry[0], "raters", set(RATER_IDS))
+    if mapping is None:
+        return []
+    raters = []
+    for rater_id, (node, _) in mapping.items():
+        if rater_id not in RATER_IDS:
+            continue
+        path = f"raters.{rater_id}"
+        fields = check.mapping(node, path, RATER_KEYS, ("weight",))
+        if fields is None:
+            continue
+        weight = check.number(fields.get("weight"), f"{path}.weight", default=0.0)
+        label = check.text(fields.get("label"), f"{path}.label") or {"self": "自评", "sup": "上级", "peer": "小组"}[rater_id]
+        raters.append(Rater(rater_id, label, weight))
+    _check_weight_sum(check, "raters", entry[0].line, "评分人", [r.weight for r in raters])
+    return raters
+
+
+def _check_weight_sum(check, path, line, what, weights):
+    total = sum(Decimal(repr(w)) for w in weights)
+    if weights and total != 1:
+        parts = " + ".join(_pct(w) for w in weights)
+        check.problem("weight-sum", path, line, f"{what}的权重合计为 {_pct(float(total))}，应为 100%（{parts}）。")
+
+
+def _build_section(node, path, check, seen_ids, rater_ids, raters):
+    fields = check.mapping(node, path, SECTION_KEYS, ("id", "name", "items"))
+    if fields is None or "id" not in fields:
+        return None
+    section_id = check.ident(fields["id"], f"{path}.id", seen_ids)
+    path = f"sections.{section_id}"
+    total_kind = check.text(fields.get("total"), f"{path}.total") or "sum"
+    if total_kind not in ("sum", "weighted"):
+        check.problem("bad-value", f"{path}.total", fields["total"][0].line,
+                      f"分组合计方式应为 sum 或 weighted，实际为 \"{total_kind}\"。")
+    section_raters = _rater_list(fields.get("raters"), f"{path}.raters", check, rater_ids)
+    items = []
+    item_nodes = check.sequence(fields["items"][0], f"{path}.items", empty_code="missing-key", what="考核项目列表") \
+        if "items" in fields else []
+    for index, item_node in enumerate(item_nodes or []):
+        item = _build_item(item_node, f"{path}.items[{index}]", check, seen_ids, rater_ids, section_raters)
+        if item is not None:
+            items.append(item)
+    points = check.number(fields.get("points"), f"{path}.points")
+    name = check.text(fields.get("name"), f"{path}.name", required=True)
+    weights = [item.weight for item in items if item.weight is not None]
+    if weights:
+        if len(weights) != len(items):
+            check.problem("missing-key", f"{path}.items", fields["items"][0].line,
+                          f"{name}中有的项目写了权重，有的没写：应全部写明。")
+        else:
+            line = fields["items"][0].line
+            _check_weight_sum(check, f"{path}.items", line, name, weights)
+    elif total_kind == "weighted":
+        check.problem("missing-key", f"{path}.items", fields["items"][0].line if "items" in fields else node.line,
+                      f"{name}按权重合计（weighted），但项目没有写权重。")
+    item_points = [item.points for item in items if item.points is not None]
+    if points is not None and item_points and len(item_points) == len(items):
+        total = sum(Decimal(repr(p)) for p in item_points)
+        if total != Decimal(repr(points)):
+            parts = " + ".join(_num(p) for p in item_points)
+            check.problem("points-sum", f"{path}.points", fields["points"][0].line,
+                          f"{name}的项目分值合计为 {total:g} 分，应为 {_num(points)} 分（{parts}）。")
+    return Section(section_id, name, tuple(items), total_kind, points)
+
+
+def _rater_list(entry, path, check, rater_ids, default=()):
+    if entry is None:
+        return tuple(default)
+    values = check.sequence(entry[0], path, empty_code="empty-levels", what="评分人列表") or []
+    result = []
+    for node in values:
+        if node.value not in rater_ids:
+            known = "、".join(sorted(rater_ids)) or "（表单未定义 raters）"
+            check.problem("unknown-ref", path, node.line, f"评分人 \"{node.value}\" 未在 raters 中定义（已定义：{known}）。")
+        else:
+            result.append(node.value)
+    return tuple(result)
+
+
+def _build_item(node, path, check, seen_ids, rater_ids, section_raters):
+    fields = check.mapping(node, path, ITEM_KEYS, ("id", "name"))
+    if fields is None or "id" not in fields:
+        return None
+    item_id = check.ident(fields["id"], f"{path}.id", seen_ids)
+    path = _item_path(path, item_id)
+    rule_keys = [key for key in RULE_KEYS if key in fields]
+    if len(rule_keys) != 1:
+        found = "、".join(rule_keys) or "无"
+        check.problem("rule-count", path, node.line,
+                      f"每个项目应有且只有一种评分规则（{'、'.join(RULE_KEYS)}），实际为：{found}。")
+        return None
+    rule_key = rule_keys[0]
+    rule = _build_rule(rule_key, fields[rule_key], f"{path}.{rule_key}", check)
+    raters = _rater_list(fields.get("raters"), f"{path}.raters", check, rater_ids, section_raters)
+    if raters and rule_key not in ("levels", "range", "rating", "choice"):
+        check.problem("bad-value", f"{path}.raters", node.line,
+                      f"评分人只能用于 levels、range、rating、choice 规则，不能用于 {rule_key}。")
+    input_fields = {}
+    if "input" in fields:
+        input_fields = check.mapping(fields["input"][0], f"{path}.input", INPUT_KEYS) or {}
+    low = check.number(input_fields.get("min"), f"{path}.input.min")
+    high = check.number(input_fields.get("max"), f"{path}.input.max")
+    if low is not None and high is not None and low > high:
+        check.problem("bad-value", f"{path}.input.max", input_fields["max"][0].line,
+                      f"输入上限 {_num(high)} 小于下限 {_num(low)}。")
+    if rule is None:
+        return None
+    return Item(
+        id=item_id, name=check.text(fields.get("name"), f"{path}.name", required=True), rule=rule,
+        points=check.number(fields.get("points"), f"{path}.points"),
+        weight=check.number(fields.get("weight"), f"{path}.weight"),
+        text=check.text(fields.get("text"), f"{path}.text"), note=check.text(fields.get("note"), f"{path}.note"),
+        raters=raters, input_low=low, input_high=high,
+        integer=check.boolean(input_fields.get("integer"), f"{path}.input.integer"),
+        percent=check.boolean(input_fields.get("percent"), f"{path}.input.percent"),
+        unit=check.text(input_fields.get("unit"), f"{path}.input.unit"),
+        prompt=check.text(input_fields.get("prompt"), f"{path}.input.prompt"),
+    )
+
+
+def _item_path(path, item_id):
+    return re.sub(r"items\[\d+\]$", f"items.{item_id}", path)
+
+
+def _build_rule(key, entry, path, check):
+    node = entry[0]
+    if key == "choice":
+        return _build_choice(node, path, check)
+    if key == "levels":
+        return _build_levels(node, path, check)
+    allowed, required = RULE_FIELDS[key]
+    fields = check.mapping(node, path, allowed, required)
+    if fields is None:
+        return None
+    if key == "band":
+        band = _build_band(fields, path, check, "scores", numeric_values=True)
+        return BandRule(band) if band else None
+    if key == "range":
+        low = check.number(fields.get("min"), f"{path}.min", default=0.0)
+        high = check.number(fields.get("max"), f"{path}.max", default=0.0)
+        if low >= high:
+            check.problem("bad-value", f"{path}.max", node.line, f"分数上限 {_num(high)} 应大于下限 {_num(low)}。")
+        return RangeRule(low, high)
+    if key == "rating":
+        texts = []
+        if "levels" in fields:
+            levels = check.sequence(fields["levels"][0], f"{path}.levels", empty_code="empty-levels", what="等级说明") or []
+            texts = [check.text((level, level.line), f"{path}.levels[{i}]") for i, level in enumerate(levels)]
+        points = check.number(fields.get("points_per_level"), f"{path}.points_per_level", default=10.0)
+        return RatingRule(points, tuple(texts)) if texts else None
+    if key == "deduct":
+        return DeductRule(check.number(fields.get("points"), f"{path}.points", default=0.0),
+                          check.number(fields.get("each"), f"{path}.each", default=0.0),
+                          check.number(fields.get("floor"), f"{path}.floor", default=0.0))
+    if key == "bonus":
+        return BonusRule(check.number(fields.get("each"), f"{path}.each", default=0.0),
+                         check.number(fields.get("cap"), f"{path}.cap"))
+    # achieve
+    direction = _direction(fields.get("direction"), f"{path}.direction", check)
+    target_entry = fields.get("target")
+    percent_written = bool(target_entry) and isinstance(target_entry[0].value, str) and \
+        target_entry[0].value.strip().endswith("%")
+    fmt = check.text(fields.get("format"), f"{path}.format") or ("percent" if percent_written else "number")
+    if fmt not in ("percent", "number"):
+        check.problem("bad-value", f"{path}.format", fields["format"][0].line,
+                      f"格式应为 percent 或 number，实际为 \"{fmt}\"。")
+    target = check.number(target_entry, f"{path}.target", default=1.0)
+    if target is not None and target <= 0:
+        check.problem("bad-value", f"{path}.target", target_entry[0].line, f"目标值应大于 0，实际为 {_num(target)}。")
+    cap = check.number(fields.get("cap"), f"{path}.cap", default=1.0)
+    return AchieveRule(direction, target, cap, fmt == "percent", check.text(fields.get("unit"), f"{path}.unit"))
+
+
+def _direction(entry, path, check):
+    value = check.text(entry, path) or "higher"
+    if value not in ("higher", "lower"):
+        check.problem("bad-value", path, entry[0].line, f"方向应为 higher（越高越好）或 lower（越低越好），实际为 \"{value}\"。")
+    return value == "lower"
+
+
+def _build_band(fields, path, check, values_key, *, numeric_values):
+    lower = _direction(fields.get("direction"), f"{path}.direction", check)
+    thresholds_node = fields.get("thresholds")
+    values_node = fields.get(values_key)
+    if thresholds_node is None or values_node is None:
+        return None
+    thresholds_list = check.sequence(thresholds_node[0], f"{path}.thresholds", empty_code="empty-levels", what="阈值列表")
+    values_list = check.sequence(values_node[0], f"{path}.{values_key}", empty_code="empty-levels", what="分数列表")
+    if thresholds_list is None or values_list is None:
+        return None
+    thresholds = [check.number((n, n.line), f"{path}.thresholds[{i}]") for i, n in enumerate(thresholds_list)]
+    if numeric_values:
+        values = [check.number((n, n.line), f"{path}.{values_key}[{i}]") for i, n in enumerate(values_list)]
+        else_value = check.number(fields.get("else"), f"{path}.else", default=0.0)
+    else:
+        values = [_scalar(n) for n in values_list]
+        else_value = _scalar(fields["else"][0]) if "else" in fields else ""
+    if len(thresholds) != len(values):
+        check.problem("band-length", f"{path}.{values_key}", values_node[0].line,
+                      f"阈值有 {len(thresholds)} 个，{'分数' if numeric_values else '结果'}有 {len(values)} 个，个数应相同。")
+        return None
+    if any(t is None for t in thresholds) or any(v is None for v in values):
+        return None
+    word = "从低到高（越低越好）" if lower else "从高到低（越高越好）"
+    for i in range(1, len(thresholds)):
+        ordered = thresholds[i] > thresholds[i - 1] if lower else thresholds[i] < thresholds[i - 1]
+        if not ordered:
+            check.problem("band-order", f"{path}.thresholds[{i}]", thresholds_list[i].line,
+                          f"阈值应{word}严格排列：{_num(thresholds[i - 1])} 之后不能是 {_num(thresholds[i])}。")
+            return None
+    if numeric_values:
+        sequence = values + [else_value]
+        for i in range(1, len(sequence)):
+            if sequence[i] > sequence[i - 1]:
+                where = f"{path}.else" if i == len(values) else f"{path}.{values_key}[{i}]"
+                line = fields["else"][0].line if i == len(values) and "else" in fields else values_list[min(i, len(values) - 1)].line
+                check.problem("band-order", where, line,
+                              f"分数应随档次递减：{_num(sequence[i - 1])} 之后不能是更高的 {_num(sequence[i])}。")
+                return None
+    return Band(tuple(thresholds), tuple(values), lower, else_value)
+
+
+def _scalar(node):
+    value = node.value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return "" if value is None else str(value)
+
+
+def _build_choice(node, path, check):
+    entries = check.sequence(node, path, empty_code="empty-levels", what="选项列表") or []
+    options = []
+    for i, entry in enumerate(entries):
+        fields = check.mapping(entry, f"{path}[{i}]", {"label", "score"}, ("label", "score"))
+        if fields is None or "label" not in fields or "score" not in fields:
+            continue
+        options.append((check.text(fields["label"], f"{path}[{i}].label"),
+                        check.number(fields["score"], f"{path}[{i}].score", default=0.0)))
+    labels = [label for label, _ in options]
+    for i, label in enumerate(labels):
+        if label in labels[:i]:
+            check.problem("duplicate-id", f"{path}[{i}].label", entries[i].line, f"选项 \"{label}\" 重复。")
+    return ChoiceRule(tuple(options)) if options else None
+
+
+def _build_levels(node, path, check):
+    entries = check.sequence(node, path, empty_code="empty-levels", what="等级列表") or []
+    levels = []
+    for i, entry in enumerate(entries):
+        fields = check.mapping(entry, f"{path}[{i}]", {"score", "text"}, ("score",))
+        if fields is None or "score" not in fields:
+            continue
+        levels.append((check.number(fields["score"], f"{path}[{i}].score", default=0.0),
+                       check.text(fields.get("text"), f"{path}[{i}].text")))
+    scores = [score for score, _ in levels]
+    for i in range(1, len(scores)):
+        if scores[i] >= scores[i - 1]:
+            check.problem("band-order", f"{path}[{i}].score", entries[i].line,
+                          f"等级分数应从高到低严格排列：{_num(scores[i - 1])} 之后不能是 {_num(scores[i])}。")
+            return None
+    return LevelsRule(tuple(levels)) if levels else None
+
+
+def _build_total(entry, check, sections):
+    if entry is None:
+        return Total("sum", tuple((s, 1.0) for s in sections))
+    fields = check.mapping(entry[0], "total", {"sum", "blend"})
+    if fields is None:
+        return Total("sum", ())
+    if len(fields) != 1:
+        check.problem("rule-count", "total", entry[0].line, "总分应写 sum（分组相加）或 blend（分组加权）之一。")
+        return Total("sum", ())
+    kind, (node, _) = next(iter(fields.items()))
+    parts = []
+    if kind == "sum":
+        for child in check.sequence(node, "total.sum", empty_code="missing-key", what="分组列表") or []:
+            parts.append((child.value, 1.0, child.line))
+    else:
+        mapping = check.mapping(node, "total.blend", set(sections) | {str(k) for k in (node.value or {})}) or {}
+        for section_id, (child, key_line) in mapping.items():
+            parts.append((section_id, check.number((child, key_line), f"total.blend.{section_id}", default=0.0), key_line))
+        _check_weight_sum(check, "total.blend", node.line, "总分", [weight for _, weight, _ in parts])
+    for section_id, _, line in parts:
+        if section_id not in sections:
+            known = "、".join(sections)
+            check.problem("unknown-ref", f"total.{kind}", line, f"分组 \"{section_id}\" 不存在（已定义：{known}）。")
+    return Total(kind, tuple((section_id, weight) for section_id, weight, _ in parts))
+
+
+def _build_outcomes(entry, check, seen_ids):
+    if entry is None:
+        return []
+    outcomes = []
+    for i, node in enumerate(check.sequence(entry[0], "outcomes") or []):
+        path = f"outcomes[{i}]"
+        fields = check.mapping(node, path, OUTCOME_KEYS, ("id", "label", "thresholds", "values"))
+        if fields is None or "id" not in fields:
+            continue
+        outcome_id = check.ident(fields["id"], f"{path}.id", seen_ids)
+        path = f"outcomes.{outcome_id}"
+        numeric = all(isinstance(n.value, (int, float)) and not isinstance(n.value, bool)
+                      for n in (fields["values"][0].value if "values" in fields and
+                                isinstance(fields["values"][0].value, list) else []))
+        band = _build_band(fields, path, check, "values", numeric_values=numeric)
+        if band is not None:
+            outcomes.append(Outcome(outcome_id, check.text(fields.get("label"), f"{path}.label"), band,
+                                    check.boolean(fields.get("money"), f"{path}.money")))
+    return outcomes
+
+
+def _build_header(entry, check):
+    if entry is None:
+        return [HeaderField(HEADER_LABELS[f], field=f) for f in HEADER_FIELDS]
+    header = []
+    for i, node in enumerate(check.sequence(entry[0], "header") or []):
+        path = f"header[{i}]"
+        fields = check.mapping(node, path, HEADER_KEYS)
+        if fields is None:
+            continue
+        field = check.text(fields.get("field"), f"{path}.field")
+        if field and field not in HEADER_FIELDS:
+            close = difflib.get_close_matches(field, HEADER_FIELDS, n=1)
+            hint = f"，是否应为 \"{close[0]}\"？" if close else "。"
+            check.problem("unknown-ref", f"{path}.field", fields["field"][0].line, f"未知的表头字段 \"{field}\"{hint}")
+            continue
+        label = check.text(fields.get("label"), f"{path}.label") or HEADER_LABELS.get(field, "")
+        header.append(HeaderField(label, field=field, text=check.text(fields.get("text"), f"{path}.text")))
+    present = {h.field for h in header}
+    for field in HEADER_FIELDS:
+        if field not in present:
+            check.problem("missing-key", "header", entry[0].line, f"表头缺少字段 \"{field}\"（{HEADER_LABELS[field]}）。")
+    return header
+
+
+def _build_columns(entry, check, rater_ids):
+    if entry is None:
+        check.problem("missing-key", "columns", 1, "缺少必填的键 \"columns\"。")
+        return []
+    columns = []
+    for i, node in enumerate(check.sequence(entry[0], "columns", empty_code="missing-key", what="列") or []):
+        path = f"columns[{i}]"
+        fields = check.mapping(node, path, COLUMN_KEYS, ("label",))
+        if fields is None:
+            continue
+        show = check.text(fields.get("show"), f"{path}.show")
+        role = check.text(fields.get("input"), f"{path}.input")
+        if bool(show) == bool(role):
+            check.problem("rule-count", path, node.line, "每列应写 show（显示内容）或 input（输入角色）之一。")
+        if show and show not in COLUMN_SHOWS:
+            close = difflib.get_close_matches(show, COLUMN_SHOWS, n=1)
+            hint = f"，是否应为 \"{close[0]}\"？" if close else f"（可用：{'、'.join(COLUMN_SHOWS)}）。"
+            check.problem("unknown-ref", f"{path}.show", fields["show"][0].line, f"未知的列内容 \"{show}\"{hint}")
+        if role and role not in {"value", "actual", "target", *rater_ids}:
+            check.problem("unknown-ref", f"{path}.input", fields["input"][0].line, f"未知的输入角色 \"{role}\"。")
+        width = check.number(fields.get("width"), f"{path}.width", percent_ok=False)
+        columns.append(Column(check.text(fields.get("label"), f"{path}.label"), show, role, width,
+                              check.text(fields.get("group"), f"{path}.group")))
+    return columns
+
+
+def _text_list(entry, path, check):
+    if entry is None:
+        return []
+    return [check.text((node, node.line), f"{path}[{i}]") for i, node in enumerate(check.sequence(entry[0], path) or [])]
+
+
+# ----------------------------------------------------------------- cross-checks
+def _check_columns_cover_inputs(form: Form, check: _Checker):
+    roles = {column.input for column in form.columns if column.input}
+    for item in form.items():
+        for role in item.roles:
+            wanted = role or "value"
+            if wanted not in roles:
+                check.problem("unknown-ref", "columns", 1,
+                              f"项目 {item.id} 的输入（{wanted}）没有对应的列：请在 columns 中加入 input: {wanted}。")
+                return
+
+
+# ----------------------------------------------------------------- public API
+def check_form_file(path) -> tuple[Form | None, list[Problem]]:
+    """Load and check one definition file.
+
+    Returns:
+        (form, problems): the form when there are no problems, else None and every problem found.
+    """
+    path = Path(path)
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        return None, [Problem("yaml-syntax", f"无法读取文件：{error}。", file=file, line=1)]
+    return check_form_text(text, file)
+
+
+def check_form_text(text: str, file: str = "<text>") -> tuple[Form | None, list[Problem]]:
+    """Load and check a definition given as text (see `check_form_file`)."""
+    try:
+        root = _compose(text, file)
+    except _SyntaxProblem as error:
+        return None, [error.problem]
+    check = _Checker(file)
+    form = _build_form(root, check)
+    if form is not None:
+        _check_columns_cover_inputs(form, check)
+    problems = sorted(check.problems, key=lambda p: (p.line or 0))
+    return (form if not problems else None), problems
+
+
+def load_form(path) -> Form:
+    """Load a definition file, refusing it with every problem if it has any.
+
+    Raises:
+        FormError: the file has problems; the message lists them, one a line.
+    """
+    form, problems = check_form_file(path)
+    if problems:
+        raise FormError("\n".join(str(problem) for problem in problems))
+    return form
+
+
+def builtin_dir() -> Path:
+    """The folder of the built-in definitions, installed or in a source checkout."""
+    try:
+        folder = resources.files("xlkpi.workbook_templates")
+        if folder.is_dir():
+            return Path(str(folder))
+    except ModuleNotFoundError:
+        pass
+    return Path(__file__).resolve().parent.parent / "workbook_templates"
+
+
+@lru_cache(maxsize=None)
+def builtin_forms() -> dict:
+    """The built-in forms by id, in file-name order."""
+    forms = {}
+    for path in sorted(builtin_dir().glob("*.yaml")):
+        form = load_form(path)
+        forms[form.id] = form
+    return forms
+
+
+def get_form(key) -> Form:
+    """A built-in form by id (`dianhua_zhuanyuan`) or Chinese name (`电话专员`); a `Form` is returned as is.
+
+    Raises:
+        FormError: no such form; the message lists the known ones and the closest match.
+    """
+    if isinstance(key, Form):
+        return key
+    forms = builtin_forms()
+    text = str(key).strip()
+    if text in forms:
+        return forms[text]
+    for form in forms.values():
+        if form.name == text:
+            return form
+    known = "、".join(f"{form.name}（{form.id}）" for form in forms.values())
+    names = list(forms) + [form.name for form in forms.values()]
+    close = difflib.get_close_matches(text, names, n=1, cutoff=0.5)
+    hint = f"是否应为 \"{close[0]}\"？" if close else ""
+    raise FormError(f"未知的表单 \"{text}\"。{hint}可用的表单：{known}。")

@@ -48,7 +48,10 @@ def to_number(value):
     if isinstance(value, bool):
         raise NotANumber(f"逻辑值 {value!r} 不是数字")
     if isinstance(value, (int, float)):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond the range of a double
+            raise NotANumber("不是有限的数字") from None
         if math.isnan(number) or math.isinf(number):
             raise NotANumber("不是有限的数字")
         return number
@@ -70,9 +73,13 @@ def to_number(value):
         raise NotANumber(f"文本 {value!r} 不是数字") from None
     if not number.is_finite():
         raise NotANumber(f"文本 {value!r} 不是数字")
-    if percent:
-        number = number / 100
-    return float(number)
+    try:
+        result = float(number / 100 if percent else number)
+    except ArithmeticError:  # '1e9999999%': the division overflows
+        raise NotANumber(f"文本 {value!r} 不是数字") from None
+    if math.isinf(result):  # '1e400' is beyond the range of a double
+        raise NotANumber(f"文本 {value!r} 不是有限的数字")
+    return result
 
 
 def flatten(value) -> list:

@@ -222,7 +222,7 @@ def parse_number(value, *, percent_ok=True):
 
 
 def _pct(value):
-    return f"{Decimal(repr(value)) * 100:g}%"
+    return f"{(Decimal(repr(value)) * 100).normalize():f}%"
 
 
 def _num(value):
@@ -289,7 +289,7 @@ def _build_raters(entry, check):
         weight = check.number(fields.get("weight"), f"{path}.weight", default=0.0)
         label = check.text(fields.get("label"), f"{path}.label") or {"self": "自评", "sup": "上级", "peer": "小组"}[rater_id]
         raters.append(Rater(rater_id, label, weight))
-    _check_weight_sum(check, "raters", entry[0].line, "评分人", [r.weight for r in raters])
+    _check_weight_sum(check, "raters", entry[1], "评分人", [r.weight for r in raters])
     return raters
 
 
@@ -301,7 +301,7 @@ def _check_weight_sum(check, path, line, what, weights):
 
 
 def _build_section(node, path, check, seen_ids, rater_ids, raters):
-    fields = check.mapping(node, path, SECTION_KEYS, ("id", "name", "items"))
+    fields = check.mapping(node, _id_path(path, node), SECTION_KEYS, ("id", "name", "items"))
     if fields is None or "id" not in fields:
         return None
     section_id = check.ident(fields["id"], f"{path}.id", seen_ids)
@@ -314,30 +314,34 @@ def _build_section(node, path, check, seen_ids, rater_ids, raters):
     items = []
     item_nodes = check.sequence(fields["items"][0], f"{path}.items", empty_code="missing-key", what="考核项目列表") \
         if "items" in fields else []
+    before = len(check.problems)
     for index, item_node in enumerate(item_nodes or []):
         item = _build_item(item_node, f"{path}.items[{index}]", check, seen_ids, rater_ids, section_raters)
         if item is not None:
             items.append(item)
+    # an item that could not be read, or whose weight or points could not, leaves the sums unknown
+    unread = len(items) < len(item_nodes or []) or any(
+        p.code == "bad-type" and p.path.endswith((".weight", ".points")) for p in check.problems[before:])
+    items_line = fields["items"][1] if "items" in fields else node.line
     points = check.number(fields.get("points"), f"{path}.points")
     name = check.text(fields.get("name"), f"{path}.name", required=True)
     weights = [item.weight for item in items if item.weight is not None]
-    if weights:
+    if weights and not unread:
         if len(weights) != len(items):
-            check.problem("missing-key", f"{path}.items", fields["items"][0].line,
+            check.problem("missing-key", f"{path}.items", items_line,
                           f"{name}中有的项目写了权重，有的没写：应全部写明。")
         else:
-            line = fields["items"][0].line
-            _check_weight_sum(check, f"{path}.items", line, name, weights)
-    elif total_kind == "weighted":
-        check.problem("missing-key", f"{path}.items", fields["items"][0].line if "items" in fields else node.line,
+            _check_weight_sum(check, f"{path}.items", items_line, name, weights)
+    elif total_kind == "weighted" and not unread:
+        check.problem("missing-key", f"{path}.items", items_line,
                       f"{name}按权重合计（weighted），但项目没有写权重。")
     item_points = [item.points for item in items if item.points is not None]
-    if points is not None and item_points and len(item_points) == len(items):
+    if not unread and points is not None and item_points and len(item_points) == len(items):
         total = sum(Decimal(repr(p)) for p in item_points)
         if total != Decimal(repr(points)):
             parts = " + ".join(_num(p) for p in item_points)
             check.problem("points-sum", f"{path}.points", fields["points"][0].line,
-                          f"{name}的项目分值合计为 {total:g} 分，应为 {_num(points)} 分（{parts}）。")
+                          f"{name}的项目分值合计为 {_num(float(total))} 分，应为 {_num(points)} 分（{parts}）。")
     return Section(section_id, name, tuple(items), total_kind, points)
 
 
@@ -356,7 +360,7 @@ def _rater_list(entry, path, check, rater_ids, default=()):
 
 
 def _build_item(node, path, check, seen_ids, rater_ids, section_raters):
-    fields = check.mapping(node, path, ITEM_KEYS, ("id", "name"))
+    fields = check.mapping(node, _id_path(path, node), ITEM_KEYS, ("id", "name"))
     if fields is None or "id" not in fields:
         return None
     item_id = check.ident(fields["id"], f"{path}.id", seen_ids)
@@ -394,6 +398,14 @@ def _build_item(node, path, check, seen_ids, rater_ids, section_raters):
         unit=check.text(input_fields.get("unit"), f"{path}.input.unit"),
         prompt=check.text(input_fields.get("prompt"), f"{path}.input.prompt"),
     )
+
+
+def _id_path(path, node):
+    """`sections[0]` as `sections.work` when the entry has a valid id, for the problems found inside it."""
+    entry = node.value.get("id") if isinstance(node.value, dict) else None
+    if entry is not None and isinstance(entry[0].value, str) and ID_PATTERN.match(entry[0].value):
+        return re.sub(r"\[\d+\]$", f".{entry[0].value}", path)
+    return path
 
 
 def _item_path(path, item_id):
@@ -453,6 +465,7 @@ def _direction(entry, path, check):
     value = check.text(entry, path) or "higher"
     if value not in ("higher", "lower"):
         check.problem("bad-value", path, entry[0].line, f"方向应为 higher（越高越好）或 lower（越低越好），实际为 \"{value}\"。")
+        return None
     return value == "lower"
 
 
@@ -480,7 +493,7 @@ def _build_band(fields, path, check, values_key, *, numeric_values):
     if any(t is None for t in thresholds) or any(v is None for v in values):
         return None
     word = "从低到高（越低越好）" if lower else "从高到低（越高越好）"
-    for i in range(1, len(thresholds)):
+    for i in range(1, len(thresholds) if lower is not None else 0):  # no order to judge without a direction
         ordered = thresholds[i] > thresholds[i - 1] if lower else thresholds[i] < thresholds[i - 1]
         if not ordered:
             check.problem("band-order", f"{path}.thresholds[{i}]", thresholds_list[i].line,
@@ -571,7 +584,7 @@ def _build_outcomes(entry, check, seen_ids):
     outcomes = []
     for i, node in enumerate(check.sequence(entry[0], "outcomes") or []):
         path = f"outcomes[{i}]"
-        fields = check.mapping(node, path, OUTCOME_KEYS, ("id", "label", "thresholds", "values"))
+        fields = check.mapping(node, _id_path(path, node), OUTCOME_KEYS, ("id", "label", "thresholds", "values"))
         if fields is None or "id" not in fields:
             continue
         outcome_id = check.ident(fields["id"], f"{path}.id", seen_ids)
@@ -643,13 +656,13 @@ def _text_list(entry, path, check):
 
 
 # ----------------------------------------------------------------- cross-checks
-def _check_columns_cover_inputs(form: Form, check: _Checker):
+def _check_columns_cover_inputs(form: Form, check: _Checker, line: int = 1):
     roles = {column.input for column in form.columns if column.input}
     for item in form.items():
         for role in item.roles:
             wanted = role or "value"
             if wanted not in roles:
-                check.problem("unknown-ref", "columns", 1,
+                check.problem("unknown-ref", "columns", line,
                               f"项目 {item.id} 的输入（{wanted}）没有对应的列：请在 columns 中加入 input: {wanted}。")
                 return
 
@@ -665,8 +678,14 @@ def check_form_file(path) -> tuple[Form | None, list[Problem]]:
     file = str(path)
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        return None, [Problem("yaml-syntax", f"无法读取文件：{error}。", file=file, line=1)]
+    except FileNotFoundError:
+        return None, [Problem("yaml-syntax", "文件不存在。", file=file)]
+    except IsADirectoryError:
+        return None, [Problem("yaml-syntax", "这是一个文件夹，不是定义文件。", file=file)]
+    except UnicodeDecodeError:
+        return None, [Problem("yaml-syntax", "文件不是 UTF-8 编码的文本：请以 UTF-8 编码保存。", file=file)]
+    except OSError as error:
+        return None, [Problem("yaml-syntax", f"无法读取文件：{error.strerror or error}。", file=file)]
     return check_form_text(text, file)
 
 
@@ -679,7 +698,7 @@ def check_form_text(text: str, file: str = "<text>") -> tuple[Form | None, list[
     check = _Checker(file)
     form = _build_form(root, check)
     if form is not None:
-        _check_columns_cover_inputs(form, check)
+        _check_columns_cover_inputs(form, check, root.value["columns"][1])
     problems = sorted(check.problems, key=lambda p: (p.line or 0))
     return (form if not problems else None), problems
 

@@ -46,7 +46,12 @@ def snap15(value: float) -> float:
 
 
 # --------------------------------------------------------------------- the rules
-def _ordered(thresholds, scores, lower_is_better):
+def ordered_bands(thresholds, scores, lower_is_better=False):
+    """The (threshold, score) pairs in the order they are tried: from the best threshold.
+
+    Raises:
+        ScoringError: thresholds and scores differ in length.
+    """
     if len(thresholds) != len(scores):
         raise ScoringError(f"阈值有 {len(thresholds)} 个，分数有 {len(scores)} 个，个数应相同。",
                            code="band-length")
@@ -67,7 +72,7 @@ def band_score(value, thresholds, scores, *, lower_is_better=False, else_score=0
     Raises:
         ScoringError: thresholds and scores differ in length.
     """
-    pairs = _ordered(thresholds, scores, lower_is_better)
+    pairs = ordered_bands(thresholds, scores, lower_is_better)
     if value is None:
         return None
     for threshold, score in pairs:

@@ -1,0 +1,44 @@
+"""The built wheel ships the code, the form definitions and the console script."""
+
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FORMS = ["kefu_zhuanyuan.yaml", "dianhua_zhuanyuan.yaml", "hujiao_jingli.yaml"]
+
+
+@pytest.mark.slow
+def test_wheel_contents(tmp_path):
+    # build from a clean copy so the work tree gets no build/ or egg-info
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ["pyproject.toml", "setup.cfg", "README.md", "LICENSE"]:
+        if (ROOT / name).exists():
+            shutil.copy2(ROOT / name, src / name)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
+    for name in ["xlkpi", "workbook_templates"]:
+        shutil.copytree(ROOT / name, src / name, ignore=ignore)
+
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
+         "-w", str(tmp_path / "dist"), str(src)],
+        check=True, timeout=120,
+    )
+    (wheel,) = (tmp_path / "dist").glob("xlkpi-*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        names = set(zf.namelist())
+        (ep,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
+        entry_points = zf.read(ep).decode()
+
+    for form in FORMS:
+        assert f"xlkpi/workbook_templates/{form}" in names
+    assert "xlkpi/cli.py" in names
+    # a new subpackage under xlkpi/ must also be listed in setup.cfg [options] packages
+    for py in (ROOT / "xlkpi").rglob("*.py"):
+        assert py.relative_to(ROOT).as_posix() in names
+    assert "xlkpi = xlkpi.cli:main" in entry_points

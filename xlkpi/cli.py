@@ -1,0 +1,265 @@
+"""The `xlkpi` command: forms, scoring and Excel helpers for HR clerks.
+
+Every command is a plain function registered on the `main` group. An
+`XlkpiError` raised anywhere below `main` is shown as `Error: <message>` on
+stderr with the error's exit code (`CommandError`); a clerk never sees a
+Python traceback for a mistake xlkpi knows about. Messages are in Chinese.
+
+To add a command, write a function and decorate it with `@main.command()`
+(or `@forms.command()` for a subcommand of `xlkpi forms`); raise
+`XlkpiError` (or a branch) for anything the user must fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import unicodedata
+
+import click
+
+from . import __version__
+from .errors import ScoringError, UsageError, XlkpiError
+from .forms import builtin_forms, check_form_file, get_form, load_form
+from .model import HEADER_LABELS, ROLE_LABELS
+from .scoring import score
+
+
+# --------------------------------------------------------------------- errors
+class CommandError(click.ClickException):
+    """An `XlkpiError` as click shows it: `Error: <message>` on stderr, the error's exit code."""
+
+    def __init__(self, error: XlkpiError):
+        super().__init__(str(error))
+        self.exit_code = getattr(error, "exit_code", 1)
+
+
+class XlkpiGroup(click.Group):
+    """A click group that turns every `XlkpiError` of its commands into a `CommandError`."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except XlkpiError as error:
+            raise CommandError(error) from None
+
+
+# --------------------------------------------------------------------- text helpers
+def display_width(text: str) -> int:
+    """Columns `text` takes in a terminal: wide and full-width characters (中文) count 2."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def pad(text: str, width: int) -> str:
+    """`text` padded with spaces to `width` terminal columns."""
+    return text + " " * max(0, width - display_width(text))
+
+
+def table(rows, gap: str = "  ") -> list[str]:
+    """Rows of cells as lines whose columns line up in a terminal; the last cell is not padded."""
+    rows = [[str(cell) for cell in row] for row in rows]
+    if not rows:
+        return []
+    count = max(len(row) for row in rows)
+    widths = [max((display_width(row[i]) for row in rows if i < len(row)), default=0) for i in range(count)]
+    lines = []
+    for row in rows:
+        cells = [pad(cell, widths[i]) if i < len(row) - 1 else cell for i, cell in enumerate(row)]
+        lines.append(gap.join(cells).rstrip())
+    return lines
+
+
+def fmt_number(value) -> str:
+    """A number as Excel shows it (15 significant digits, no trailing `.0`)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    text = f"{float(value):.15g}"
+    return "0" if text == "-0" else text
+
+
+def fmt_percent(value) -> str:
+    """A fraction as a percentage: 0.75 → `75%`."""
+    return f"{float(f'{value * 100:.13g}'):g}%"
+
+
+def _resolve_form(key: str):
+    """A built-in form by id or Chinese name, or a definition file by path."""
+    if key.endswith((".yaml", ".yml")):
+        return load_form(key)
+    return get_form(key)
+
+
+# --------------------------------------------------------------------- main
+@click.group(cls=XlkpiGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="xlkpi", message="%(prog)s %(version)s")
+def main():
+    """xlkpi：月度绩效考核表（Excel）的生成、检查与计分。"""
+
+
+# --------------------------------------------------------------------- forms
+@main.group(invoke_without_command=True)
+@click.pass_context
+def forms(ctx):
+    """列出内置的考核表单；子命令检查或查看表单定义。"""
+    if ctx.invoked_subcommand is not None:
+        return
+    listed = builtin_forms().values()
+    counts = [sum(1 for _ in form.items()) for form in listed]
+    digits = max((len(str(count)) for count in counts), default=1)
+    rows = [[form.id, form.name, f"v{form.version}", f"{count:>{digits}} 项", form.title]
+            for form, count in zip(listed, counts)]
+    for line in table(rows):
+        click.echo(line)
+
+
+@forms.command("check")
+@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+def forms_check(files):
+    """检查表单定义文件（YAML），报告每个文件的全部问题。
+
+    每个问题一行，写到 stderr：`文件:行: 位置 [代码]: 说明`。
+    全部文件通过检查时退出码为 0，否则为 1。
+    """
+    failed = 0
+    count = 0
+    for file in files:
+        _, problems = check_form_file(file)
+        for problem in problems:
+            click.echo(str(problem), err=True)
+        count += len(problems)
+        failed += bool(problems)
+    if failed:
+        passed = len(files) - failed
+        click.echo(f"发现 {count} 个问题：{failed} 个文件未通过检查，{passed} 个文件通过检查。")
+        click.get_current_context().exit(1)
+    click.echo(f"{len(files)} 个文件通过检查。")
+
+
+@forms.command("show")
+@click.argument("form")
+def forms_show(form):
+    """显示表单的输入（in_...）和结果（out_...）名称。
+
+    FORM 为表单 id（如 dianhua_zhuanyuan）、中文名（如 电话专员）或定义文件路径。
+    """
+    form = _resolve_form(form)
+    click.echo(f"{form.name}（{form.id}）v{form.version}  {form.title}")
+    click.echo("")
+    click.echo("表头：")
+    rows = []
+    for field in form.header:
+        if field.field:
+            rows.append([f"hdr_{field.field}", field.label or HEADER_LABELS[field.field]])
+    for line in table(rows):
+        click.echo(f"  {line}")
+    click.echo("")
+    click.echo("输入：")
+    items = {item.id: item for item in form.items()}
+    rows = []
+    for spec in form.input_specs():
+        item = items[spec.item]
+        if spec.role:
+            label = f"{item.name}（{ROLE_LABELS.get(spec.role, spec.role)}）"
+        else:
+            label = item.name if spec.label == item.name else f"{item.name} — {spec.label}"
+        rows.append([spec.name, label, _describe_input(spec)])
+    for line in table(rows):
+        click.echo(f"  {line}")
+    click.echo("")
+    click.echo("结果：")
+    rows = [[name, label] for name, label in _output_labels(form)]
+    for line in table(rows):
+        click.echo(f"  {line}")
+
+
+def _describe_input(spec) -> str:
+    """What a clerk may type into one input, in words."""
+    if spec.kind == "choice":
+        return "选项：" + " / ".join(spec.allowed)
+    if spec.kind == "level":
+        return "等级分数：" + "、".join(fmt_number(value) for value in spec.allowed)
+    if spec.kind == "rating":
+        return f"等级：1–{len(spec.allowed)}（整数）"
+    show = fmt_percent if spec.percent else fmt_number
+    parts = ["百分数" if spec.percent else ("整数" if spec.integer else "数字")]
+    if spec.low is not None and spec.high is not None:
+        parts.append(f"{show(spec.low)}–{show(spec.high)}")
+    elif spec.low is not None:
+        parts.append(f"≥ {show(spec.low)}")
+    elif spec.high is not None:
+        parts.append(f"≤ {show(spec.high)}")
+    if spec.unit:
+        parts.append(f"单位：{spec.unit}")
+    if spec.default is not None:
+        parts.append(f"默认 {show(spec.default)}")
+    return "，".join(parts)
+
+
+def _output_labels(form):
+    """(out_ name, what it is) for every result of the form, in table order."""
+    labels = {}
+    for section in form.sections:
+        for item in section.items:
+            labels[f"out_{item.id}"] = f"{item.name} 得分"
+            labels[f"out_{item.id}_weighted"] = f"{item.name} 加权得分"
+        labels[f"out_{section.id}"] = f"{section.name} 合计"
+    labels["out_total"] = "总分"
+    for outcome in form.outcomes:
+        labels[f"out_{outcome.id}"] = outcome.label or outcome.id
+    labels["out_status"] = "填写状态（已完成 / 未完成：N 项未填）"
+    return [(name, labels.get(name, "")) for name in form.output_names()]
+
+
+# --------------------------------------------------------------------- score
+@main.command("score")
+@click.argument("form")
+@click.argument("values", nargs=-1, metavar="[NAME=VALUE]...")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+def score_command(form, values, as_json):
+    """按表单计算一份填写的得分，列出全部结果（out_...）。
+
+    VALUE 按单元格中的写法填写，如 in_leave=0.5、in_fcr_actual=80%、in_duty=按要求完成。
+    未填写的输入视为空白；目标值（_target）未填写时取表单的默认值。
+    """
+    form = _resolve_form(form)
+    known = [spec.name for spec in form.input_specs()]
+    inputs = {}
+    for text in values:
+        name, sep, value = text.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise UsageError(f"输入应写成 名称=值（如 in_leave=1），实际为 \"{text}\"。")
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"是否应为 \"{close[0]}\"？" if close else f"可用的输入：{'、'.join(known)}。"
+            raise UsageError(f"表单 {form.name} 没有输入 \"{name}\"。{hint}")
+        inputs[name] = value
+    try:
+        out = score(form, inputs)
+    except ScoringError as error:
+        where = f"{error.name}：" if error.name else ""
+        raise ScoringError(f"{where}{error}", name=error.name, code=error.code) from None
+    if as_json:
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    rows = [[name, "" if value is None else fmt_number(value)] for name, value in out.items()]
+    for line in table(rows):
+        click.echo(line)
+
+
+# --------------------------------------------------------------------- udfs
+@main.group()
+def udfs():
+    """Excel 自定义函数（KPI_*）。"""
+
+
+@udfs.command("vba")
+def udfs_vba():
+    """输出 KPI_* 函数的 VBA 模块文本（可导入 Excel 的 .bas 模块）。"""
+    from .vba import udf_vba_module
+
+    text = udf_vba_module()
+    click.echo(text, nl=not text.endswith("\n"))
+
+
+__all__ = ["main", "CommandError", "XlkpiGroup"]

@@ -1,0 +1,453 @@
+"""One form for one employee and month → one workbook.
+
+The sheet reads like the paper form (title, header block, the table with its
+item texts, subtotals, total, grade and pay, signature lines) and is made to be
+filled in: every header, input and result cell carries its defined name, input
+cells are unlocked and shaded, everything else is locked, and inputs have
+dropdowns or range checks with Chinese messages. Text from outside (names,
+departments) is always written as text, never as a formula.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import xlsxwriter
+
+from . import __version__
+from .errors import UsageError
+from .formulas import FormulaWriter
+from .forms import get_form
+from .layout import CONF_SHEET, META_SHEET, Layout, build_layout, col_letter
+from .model import Form
+from .periods import parse_month
+from .safe_write import write_atomic
+
+MAX_LINES = 10
+LINE_HEIGHT = 14.4
+DEFAULT_WIDTH = 12
+MACRO_CONTENT_TYPE = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+UDF_MODULE = "xlkpi.udfs"
+
+
+@dataclass(frozen=True)
+class Employee:
+    """The header fields of one workbook."""
+
+    name: str
+    employee_id: str
+    department: str
+    month: str
+    appraiser: str = ""
+
+
+def render_workbook(form, *, name: str, employee_id: str, department: str, month: str,
+                    appraiser: str = "", dialect: str = "native", password: str | None = None,
+                    values: dict | None = None, out=None, force: bool = False):
+    """Render `form` for one employee and month.
+
+    Args:
+        form: a form id, Chinese name or loaded `Form`.
+        name, employee_id, department, appraiser: header texts, written as text.
+        month: the period, `YYYY-MM`.
+        dialect: `native` (formulas every spreadsheet computes) or `udf` (KPI_* calls; `.xlsm`).
+        password: sheet-protection password (none by default).
+        values: inputs to fill in (`in_...` → a number, a text or None for blank); the
+            form's default targets stay where `values` says nothing.
+        out: a path to write to (atomically), or None to return the bytes.
+        force: overwrite an existing `out`.
+
+    Returns:
+        The workbook's bytes when `out` is None, else the path written.
+
+    Raises:
+        FormError: unknown form. UsageError: a bad month, or `out` exists without `force`.
+    """
+    form = get_form(form)
+    employee = Employee(str(name), str(employee_id), str(department), parse_month(month), str(appraiser or ""))
+    data = build_workbook(form, employee, dialect=dialect, password=password, values=values)
+    if out is None:
+        return data
+    path = Path(out)
+    if path.exists() and not force:
+        raise UsageError(f"文件 {path} 已存在；如需覆盖，请加 --force。")
+    write_atomic(path, data)
+    return path
+
+
+def build_workbook(form: Form, employee: Employee, *, dialect: str = "native", password: str | None = None,
+                   values: dict | None = None) -> bytes:
+    """The workbook's bytes (see `render_workbook`)."""
+    layout = build_layout(form)
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
+                                            "strings_to_numbers": False, "strings_to_urls": False})
+    sheet = workbook.add_worksheet(layout.sheet)
+    styles = _Styles(workbook)
+    writer = _SheetWriter(workbook, sheet, layout, styles, values or {})
+    writer.write(employee, FormulaWriter(form, dialect, lambda name: layout.cells[name]))
+    writer.protect(password)
+    writer.page_setup()
+    _define_names(workbook, layout)
+    _write_meta(workbook, form, employee, dialect)
+    if dialect == "udf":
+        conf = workbook.add_worksheet(CONF_SHEET)
+        conf.write_string(0, 0, "UDF Modules")
+        conf.write_string(0, 1, UDF_MODULE)
+    sheet.activate()
+    workbook.close()
+    data = buffer.getvalue()
+    if dialect == "udf":
+        data = _macro_enabled(data)
+    return data
+
+
+def _define_names(workbook, layout: Layout):
+    quoted = "'" + layout.sheet.replace("'", "''") + "'"
+    for name, (row, col) in layout.cells.items():
+        workbook.define_name(name, f"={quoted}!${col_letter(col)}${row + 1}")
+
+
+def _write_meta(workbook, form: Form, employee: Employee, dialect: str):
+    """A hidden sheet and custom properties that let a file be recognised later."""
+    meta = {
+        "form_id": form.id, "form_version": str(form.version), "employee_id": employee.employee_id,
+        "month": employee.month, "dialect": dialect, "xlkpi_version": __version__,
+    }
+    sheet = workbook.add_worksheet(META_SHEET)
+    for row, (key, value) in enumerate(meta.items()):
+        sheet.write_string(row, 0, key)
+        sheet.write_string(row, 1, value)
+    sheet.hide()
+    sheet.protect()
+    for key, value in meta.items():
+        workbook.set_custom_property(f"xlkpi_{key}", value)
+    workbook.set_properties({"title": form.title, "subject": f"{employee.month} {employee.name}",
+                             "author": "xlkpi", "comments": f"xlkpi {__version__}"})
+
+
+def _macro_enabled(data: bytes) -> bytes:
+    """The same package with the macro-enabled workbook content type (what Excel gives an .xlsm)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "[Content_Types].xml":
+                content = content.replace(XLSX_CONTENT_TYPE.encode(), MACRO_CONTENT_TYPE.encode())
+            target.writestr(info, content)
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------- styles
+class _Styles:
+    def __init__(self, workbook):
+        base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter"}
+        cell = {**base, "border": 1, "text_wrap": True}
+
+        def add(**options):
+            return workbook.add_format(options)
+
+        self.title = add(**{**base, "font_size": 16}, bold=True, align="center")
+        self.label = add(**base, bold=True)
+        self.value = add(**base, bottom=1)
+        self.value_input = add(**base, bottom=1, locked=False, bg_color="#FFF2CC")
+        self.head = add(**cell, bold=True, align="center", bg_color="#D9E1F2")
+        self.section = add(**cell, bold=True, bg_color="#EDEDED")
+        self.text = add(**cell)
+        self.center = add(**cell, align="center")
+        self.points = add(**cell, align="center", num_format="0.##")
+        self.weight = add(**cell, align="center", num_format="0%")
+        self.input = add(**cell, align="center", locked=False, bg_color="#FFF2CC")
+        self.input_pct = add(**cell, align="center", locked=False, bg_color="#FFF2CC", num_format="0.0%")
+        self.input_num = add(**cell, align="center", locked=False, bg_color="#FFF2CC", num_format="#,##0.##")
+        self.score = add(**cell, align="center", num_format="0.00")
+        self.subtotal_label = add(**cell, bold=True, align="right")
+        self.subtotal = add(**cell, bold=True, align="center", num_format="0.00")
+        self.result_text = add(**cell, bold=True, align="center")
+        self.money = add(**cell, bold=True, align="center", num_format='#,##0" 元";-#,##0" 元"')
+        self.blank = add(**cell)
+        self.note = add(**{**base, "valign": "top"}, text_wrap=True)
+        self.sign = add(**{**base, "font_size": 11})
+
+
+# ---------------------------------------------------------------- the sheet
+class _SheetWriter:
+    def __init__(self, workbook, sheet, layout: Layout, styles: _Styles, values: dict):
+        self.values = values
+        self.workbook = workbook
+        self.sheet = sheet
+        self.layout = layout
+        self.form = layout.form
+        self.s = styles
+        self.widths = [column.width or DEFAULT_WIDTH for column in self.form.columns]
+
+    def write(self, employee: Employee, formulas: FormulaWriter):
+        for col, width in enumerate(self.widths):
+            self.sheet.set_column(col, col, width)
+        self._title()
+        self._header(employee)
+        self._table_header()
+        computed = formulas.formulas()
+        self._items(computed)
+        self._results(computed)
+        self._notes()
+        self._signatures()
+
+    def _merge_text(self, row, first, last, text, style):
+        if first == last:
+            self.sheet.write_string(row, first, text, style)
+        else:
+            self.sheet.merge_range(row, first, row, last, "", style)
+            self.sheet.write_string(row, first, text, style)
+
+    def _title(self):
+        row = self.layout.rows["title"]
+        self._merge_text(row, 0, self.layout.ncols - 1, self.form.title, self.s.title)
+        self.sheet.set_row(row, 30)
+
+    def _header(self, employee: Employee):
+        values = {"name": employee.name, "employee_id": employee.employee_id,
+                  "department": employee.department, "position": self.form.position,
+                  "month": employee.month, "appraiser": employee.appraiser}
+        for row, (label_first, label_last), (value_first, value_last), header in self.layout.header_cells:
+            self._merge_text(row, label_first, label_last, f"{header.label}：", self.s.label)
+            text = values[header.field] if header.field else header.text
+            style = self.s.value_input if header.field == "appraiser" else self.s.value
+            self._merge_text(row, value_first, value_last, text, style)
+            self.sheet.set_row(row, 20)
+
+    def _table_header(self):
+        row = self.layout.rows["table_header"]
+        columns = self.form.columns
+        grouped = any(column.group for column in columns)
+        col = 0
+        while col < len(columns):
+            column = columns[col]
+            if grouped and column.group:
+                last = col
+                while last + 1 < len(columns) and columns[last + 1].group == column.group:
+                    last += 1
+                self._merge_text(row, col, last, column.group, self.s.head)
+                for sub in range(col, last + 1):
+                    self.sheet.write_string(row + 1, sub, columns[sub].label, self.s.head)
+                col = last + 1
+                continue
+            if grouped:
+                self.sheet.merge_range(row, col, row + 1, col, "", self.s.head)
+            self.sheet.write_string(row, col, column.label, self.s.head)
+            col += 1
+        self.sheet.set_row(row, 22)
+        self.sheet.freeze_panes(self.layout.rows["table_start"], 0)
+
+    def _items(self, computed):
+        layout = self.layout
+        for section in self.form.sections:
+            title_row, subtotal_row = layout.section_rows[section.id]
+            if title_row is not None:
+                points = f"（{_num(section.points)}分）" if section.points is not None else ""
+                self._merge_text(title_row, 0, layout.ncols - 1, f"{section.name}{points}", self.s.section)
+            for entry in (e for e in layout.item_rows if e.section is section):
+                self._item_row(entry, computed)
+            result_col = layout.result_col(section)
+            label = f"{section.name}合计" if section.total == "sum" else f"{section.name}加权合计"
+            self._merge_text(subtotal_row, 0, result_col - 1, label, self.s.subtotal_label)
+            name = f"out_{section.id}"
+            self.sheet.write_formula(subtotal_row, result_col, computed[name], self.s.subtotal, "")
+            for col in range(result_col + 1, layout.ncols):
+                self.sheet.write_blank(subtotal_row, col, None, self.s.blank)
+
+    def _item_row(self, entry, computed):
+        item, row = entry.item, entry.row
+        lines = 1
+        for col, column in enumerate(self.form.columns):
+            if column.input:
+                role = "" if column.input == "value" else column.input
+                if role not in item.roles:
+                    self.sheet.write_blank(row, col, None, self.s.blank)
+                    continue
+                self._input_cell(item, role, row, col)
+                continue
+            show = column.show
+            if show == "seq":
+                self.sheet.write_number(row, col, entry.seq, self.s.center)
+            elif show == "name":
+                lines = max(lines, self._text_cell(row, col, item.name, self.s.text))
+            elif show == "points":
+                self._number_or_blank(row, col, item.points, self.s.points)
+            elif show == "weight":
+                self._number_or_blank(row, col, item.weight, self.s.weight)
+            elif show == "text":
+                lines = max(lines, self._text_cell(row, col, item.text, self.s.text))
+            elif show == "levels":
+                lines = max(lines, self._text_cell(row, col, levels_text(item), self.s.text))
+            elif show == "score":
+                self.sheet.write_formula(row, col, computed[f"out_{item.id}"], self.s.score, "")
+            elif show == "weighted":
+                name = f"out_{item.id}_weighted"
+                if name in computed:
+                    self.sheet.write_formula(row, col, computed[name], self.s.score, "")
+                else:
+                    self.sheet.write_blank(row, col, None, self.s.blank)
+        self.sheet.set_row(row, max(1, lines) * LINE_HEIGHT + 4)
+
+    def _number_or_blank(self, row, col, value, style):
+        if value is None:
+            self.sheet.write_blank(row, col, None, style)
+        else:
+            self.sheet.write_number(row, col, value, style)
+
+    def _text_cell(self, row, col, text, style) -> int:
+        """Write wrapped text; a text too long for the row also goes into a cell note. Returns its lines."""
+        self.sheet.write_string(row, col, text, style)
+        lines = text_lines(text, self.widths[col])
+        if lines > MAX_LINES:
+            self.sheet.write_comment(row, col, text, {"x_scale": 3, "y_scale": 2.5, "font_name": "宋体"})
+            return MAX_LINES
+        return lines
+
+    def _input_cell(self, item, role, row, col):
+        spec = next(s for s in self.form.input_specs() if s.name == item.input_name(role))
+        style = self.s.input_pct if spec.percent else (self.s.input_num if spec.role == "target" else self.s.input)
+        value = self.values.get(spec.name, spec.default)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            self.sheet.write_number(row, col, value, style)
+        elif isinstance(value, str) and value != "":
+            self.sheet.write_string(row, col, value, style)
+        else:
+            self.sheet.write_blank(row, col, None, style)
+        validation = input_validation(spec, item)
+        if validation:
+            self.sheet.data_validation(row, col, row, col, validation)
+
+    def _results(self, computed):
+        layout = self.layout
+        for row, label, name in layout.result_rows:
+            col = layout.cells[name][1]
+            self._merge_text(row, 0, col - 1, label, self.s.subtotal_label)
+            outcome = next((o for o in self.form.outcomes if f"out_{o.id}" == name), None)
+            if name == "out_total":
+                style = self.s.subtotal
+            elif outcome is not None and outcome.money:
+                style = self.s.money
+            else:
+                style = self.s.result_text
+            self.sheet.write_formula(row, col, computed[name], style, "")
+            for extra in range(col + 1, layout.ncols):
+                self.sheet.write_blank(row, extra, None, self.s.blank)
+            self.sheet.set_row(row, 30 if name == "out_status" else 20)
+
+    def _notes(self):
+        row = self.layout.rows["notes"]
+        total_width = sum(self.widths)
+        for offset, note in enumerate(self.form.notes):
+            self._merge_text(row + offset, 0, self.layout.ncols - 1, note, self.s.note)
+            self.sheet.set_row(row + offset, text_lines(note, total_width) * LINE_HEIGHT + 2)
+
+    def _signatures(self):
+        row = self.layout.rows["signatures"]
+        for offset, line in enumerate(self.form.signatures):
+            self._merge_text(row + offset, 0, self.layout.ncols - 1, line, self.s.sign)
+            self.sheet.set_row(row + offset, 28)
+
+    def protect(self, password):
+        self.sheet.protect(password or "", {"insert_rows": True, "format_cells": True,
+                                            "format_columns": True, "format_rows": True,
+                                            "select_locked_cells": True, "select_unlocked_cells": True})
+
+    def page_setup(self):
+        layout = self.layout
+        sheet = self.sheet
+        sheet.set_paper(9)  # A4
+        if self.form.landscape:
+            sheet.set_landscape()
+        else:
+            sheet.set_portrait()
+        sheet.fit_to_pages(1, 1)
+        sheet.center_horizontally()
+        sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+        sheet.print_area(0, 0, layout.last_row, layout.ncols - 1)
+        last_head = layout.rows["table_start"] - 1
+        sheet.repeat_rows(layout.rows["table_header"], last_head)
+        sheet.set_footer("&C第 &P 页，共 &N 页")
+        sheet.hide_gridlines(2)
+
+
+def levels_text(item) -> str:
+    """The 评分等级 text of an item: its levels, rating levels or options, one a line."""
+    rule = item.rule
+    if rule.kind == "levels":
+        lines = []
+        for score, text in rule.levels:  # a level without text joins the line above it
+            if text or not lines:
+                lines.append([[_num(score)], text])
+            else:
+                lines[-1][0].append(_num(score))
+        return "\n".join("、".join(scores) + "分" + (f"：{text}" if text else "") for scores, text in lines)
+    if rule.kind == "rating":
+        return "\n".join(f"{level}级（{_num(level * rule.points_per_level)}分）：{text}"
+                         for level, text in enumerate(rule.texts, start=1))
+    if rule.kind == "choice":
+        return "\n".join(f"{label}：{_num(score)}分" for label, score in rule.options)
+    return ""
+
+
+def input_validation(spec, item) -> dict | None:
+    """The data validation of one input cell: a dropdown or a range, with Chinese messages."""
+    title = item.name[:32]
+    unit = spec.unit or ""
+    if spec.kind == "choice":
+        return {"validate": "list", "source": list(spec.allowed), "input_title": title,
+                "input_message": _clip("请从下拉列表中选择：" + "、".join(spec.allowed)),
+                "error_title": "输入无效", "error_message": _clip("只能选择：" + "、".join(spec.allowed))}
+    if spec.kind in ("level", "rating"):
+        allowed = [_num(value) for value in spec.allowed]
+        what = "等级" if spec.kind == "rating" else "分数"
+        return {"validate": "list", "source": allowed, "input_title": title,
+                "input_message": _clip(f"{spec.label}：请选择{what} " + " / ".join(allowed)),
+                "error_title": "输入无效", "error_message": _clip(f"{what}只能是 " + "、".join(allowed))}
+    low = 0 if spec.low is None else spec.low
+    kind = "integer" if spec.integer else "decimal"
+    shown_low = _shown(low, spec.percent)
+    if spec.high is not None:
+        rule = {"criteria": "between", "minimum": low, "maximum": spec.high}
+        span = f"{shown_low} 到 {_shown(spec.high, spec.percent)}"
+    else:
+        rule = {"criteria": ">=", "value": low}
+        span = f"不小于 {shown_low}"
+    word = "整数" if spec.integer else "数字"
+    prompt = spec.label if spec.role in ("", None) else f"{item.name}（{spec.label}）"
+    hint = "，百分数可直接输入如 85%" if spec.percent else ""
+    return {"validate": kind, **rule, "input_title": title,
+            "input_message": _clip(f"{prompt}：请输入{span}的{word}{unit}{hint}"),
+            "error_title": "输入无效", "error_message": _clip(f"应为{span}的{word}{unit}。")}
+
+
+def _shown(value, percent):
+    return f"{_num(value * 100)}%" if percent else _num(value)
+
+
+def _clip(text, limit=255):
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _num(value) -> str:
+    value = float(value)
+    return str(int(value)) if value.is_integer() else f"{value:g}"
+
+
+def display_width(text: str) -> int:
+    """Columns a text takes: 2 for a wide (CJK) character, 1 otherwise."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def text_lines(text: str, width: float) -> int:
+    """How many lines a wrapped text needs in a column `width` characters wide."""
+    usable = max(1.0, width * 1.3 - 1)
+    return sum(max(1, math.ceil(display_width(line) / usable)) for line in text.split("\n"))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 import json
 import unicodedata
+from pathlib import Path
 
 import click
 
@@ -22,6 +23,7 @@ from . import __version__
 from .errors import ScoringError, UsageError, XlkpiError
 from .forms import builtin_forms, check_form_file, get_form, load_form
 from .model import HEADER_LABELS, ROLE_LABELS
+from .periods import parse_month
 from .scoring import score
 
 
@@ -245,6 +247,85 @@ def score_command(form, values, as_json):
     rows = [[name, "" if value is None else fmt_number(value)] for name, value in out.items()]
     for line in table(rows):
         click.echo(line)
+
+
+# --------------------------------------------------------------------- render
+def month_option(required: bool = False, default=None):
+    """The `--month YYYY-MM` option, checked as click checks a value."""
+
+    def check(ctx, param, value):
+        if value is None:
+            return None
+        try:
+            return parse_month(value)
+        except UsageError as error:
+            raise click.BadParameter(str(error), ctx=ctx, param=param) from None
+
+    return click.option("--month", required=required, default=default, callback=check,
+                        metavar="YYYY-MM", help="考核月份，例如 2026-11。")
+
+
+@main.command("render")
+@click.option("--form", "form_key", required=True, help="表单：中文名（电话专员）或 id（dianhua_zhuanyuan）。")
+@click.option("--name", required=True, help="被考核人姓名。")
+@click.option("--employee-id", required=True, help="工号。")
+@click.option("--department", required=True, help="部门。")
+@month_option(required=True)
+@click.option("--appraiser", default="", help="考核人。")
+@click.option("--dialect", type=click.Choice(["native", "udf"]), default="native", show_default=True,
+              help="native：任何表格软件都能计算的公式；udf：KPI_* 自定义函数（.xlsm，需 xlwings）。")
+@click.option("--password", default=None, help="工作表保护密码（默认无密码）。")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="输出文件。")
+@click.option("--force", is_flag=True, help="覆盖已存在的文件。")
+@click.option("--pdf", is_flag=True, help="同时用 LibreOffice 打印为 PDF（与工作簿同名）。")
+def render_command(form_key, name, employee_id, department, month, appraiser, dialect, password, out, force, pdf):
+    """为一名员工生成一个月的考核表。"""
+    from .render import render_workbook
+
+    form = _resolve_form(form_key)
+    out_path = Path(out)
+    if dialect == "udf" and out_path.suffix.lower() != ".xlsm":
+        raise UsageError(f"udf 公式的工作簿含宏函数，应保存为 .xlsm，而不是 {out_path.name}。")
+    if dialect == "native" and out_path.suffix.lower() not in (".xlsx", ""):
+        raise UsageError(f"native 公式的工作簿应保存为 .xlsx，而不是 {out_path.name}。")
+    if out_path.suffix == "":
+        out_path = out_path.with_suffix(".xlsx")
+    written = render_workbook(form, name=name, employee_id=employee_id, department=department, month=month,
+                              appraiser=appraiser, dialect=dialect, password=password, out=out_path, force=force)
+    click.echo(f"已生成 {written}")
+    if pdf:
+        pdf_path = print_pdf(form, written, name=name, employee_id=employee_id, department=department,
+                             month=month, appraiser=appraiser, force=force)
+        click.echo(f"已生成 {pdf_path}")
+
+
+def print_pdf(form, workbook_path: Path, *, force: bool, **header) -> Path:
+    """Print the form to a PDF beside `workbook_path`, through LibreOffice.
+
+    The PDF is printed from the native dialect (LibreOffice cannot run KPI_* functions).
+
+    Raises:
+        UsageError: the PDF exists and `force` is not given.
+        LibreOfficeMissing: LibreOffice is not installed.
+    """
+    import tempfile
+
+    from .libreoffice import LibreOfficeMissing, convert, find_soffice
+    from .render import render_workbook
+    from .safe_write import write_atomic
+
+    pdf_path = workbook_path.with_suffix(".pdf")
+    if pdf_path.exists() and not force:
+        raise UsageError(f"文件 {pdf_path} 已存在；如需覆盖，请加 --force。")
+    if find_soffice() is None:
+        raise LibreOfficeMissing(f"工作簿已生成（{workbook_path}），但未生成 PDF：未找到 LibreOffice。"
+                                 "请安装后重试，例如 apt-get install -y libreoffice-calc-nogui。")
+    with tempfile.TemporaryDirectory(prefix="xlkpi-pdf-") as folder:
+        source = Path(folder, workbook_path.stem + ".xlsx")
+        render_workbook(form, out=source, **header)
+        (printed,) = convert([source], Path(folder, "pdf"), "pdf")
+        write_atomic(pdf_path, printed.read_bytes())
+    return pdf_path
 
 
 # --------------------------------------------------------------------- udfs

@@ -10,6 +10,7 @@ departments) is always written as text, never as a formula.
 
 from __future__ import annotations
 
+import datetime
 import io
 import math
 import unicodedata
@@ -128,8 +129,10 @@ def _write_meta(workbook, form: Form, employee: Employee, dialect: str):
     sheet.protect()
     for key, value in meta.items():
         workbook.set_custom_property(f"xlkpi_{key}", value)
+    year, month = map(int, employee.month.split("-"))
     workbook.set_properties({"title": form.title, "subject": f"{employee.month} {employee.name}",
-                             "author": "xlkpi", "comments": f"xlkpi {__version__}"})
+                             "author": "xlkpi", "comments": f"xlkpi {__version__}",
+                             "created": datetime.datetime(year, month, 1)})  # reproducible bytes
 
 
 def _macro_enabled(data: bytes) -> bytes:

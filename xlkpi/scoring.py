@@ -341,7 +341,13 @@ def item_score(form, item, values):
     try:
         if item.raters:
             raters = [form.rater(rater_id) for rater_id in item.raters]
-            contributions = [rater_value(rule, values.get(item.input_name(r.id))) for r in raters]
+            contributions = []
+            for rater in raters:
+                try:
+                    contributions.append(rater_value(rule, values.get(item.input_name(rater.id))))
+                except ScoringError as error:
+                    error.name = error.name or item.input_name(rater.id)
+                    raise
             blended = rater_blend(contributions, [r.weight for r in raters])
             return finish_blend(rule, blended)
         if rule.kind == "achieve":

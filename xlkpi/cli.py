@@ -328,6 +328,95 @@ def print_pdf(form, workbook_path: Path, *, force: bool, **header) -> Path:
     return pdf_path
 
 
+# --------------------------------------------------------------------- the monthly batch
+def progress_bar(label: str):
+    """A progress callback drawing a bar on a terminal's stderr; None in CI or when piped."""
+    import os
+    import sys
+
+    stream = sys.stderr
+    if os.environ.get("CI") or not stream.isatty():
+        return None
+
+    def show(done, total):
+        width = 30
+        filled = width * done // max(total, 1)
+        end = "\n" if done >= total else ""
+        stream.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}{end}")
+        stream.flush()
+
+    return show
+
+
+def print_problems(problems) -> None:
+    """Every problem on its own line to stderr."""
+    for problem in problems:
+        click.echo(str(problem), err=True)
+
+
+@main.command("generate")
+@month_option()
+@click.option("--roster", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="名单文件（CSV 或 XLSX）；不填则用内置示例名单。")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="out", show_default=True,
+              help="输出文件夹。")
+@click.option("--dialect", type=click.Choice(["native", "udf"]), default="native", show_default=True,
+              help="native：任何表格软件都能计算的公式；udf：KPI_* 自定义函数（.xlsm）。")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None, help="并行进程数（默认：CPU 核数）。")
+@click.option("--force", is_flag=True, help="覆盖已填写的考核表（先保留备份）。")
+@click.option("--pdf", is_flag=True, help="同时用 LibreOffice 把每张考核表打印为 PDF。")
+def generate_command(month, roster, out_dir, dialect, jobs, force, pdf):
+    """为名单上的每个人生成本月的空白考核表。"""
+    from .batch import generate_month
+
+    report = generate_month(roster, month, out_dir, dialect=dialect, jobs=jobs, force=force,
+                            progress=progress_bar("生成"))
+    for path in report.skipped:
+        click.echo(f"已跳过（已填写，未覆盖）：{path}")
+    for path in report.backups:
+        click.echo(f"已备份：{path}")
+    print_problems(report.problems)
+    if pdf and report.written:
+        from .libreoffice import convert
+
+        pdfs = convert([p for p in report.written], None, "pdf", processes=jobs or 2, beside=True)
+        click.echo(f"已打印 PDF：{len(pdfs)} 份")
+    click.echo(f"完成：生成 {len(report.written)} 份，跳过 {len(report.skipped)} 份，问题 {len(report.problems)} 个，"
+               f"用时 {report.seconds:.1f} 秒。输出：{Path(out_dir).resolve()}")
+    if report.problems:
+        raise SystemExit(1)
+
+
+@main.command("collect")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@month_option()
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="汇总工作簿（默认：月份文件夹旁）。")
+@click.option("--ledger", type=click.Path(dir_okay=False), default=None, help="历史记录文件（默认：月份文件夹旁）。")
+@click.option("--ranking", type=click.Choice(["dense", "competition"]), default="dense", show_default=True,
+              help="dense：中国式排名（1,2,2,3）；competition：1,2,2,4。")
+@click.option("--rewards", default="500,300,200", show_default=True, help="前三名奖励（元），并列同奖。")
+@click.option("--force", is_flag=True, help="替换已存在的汇总工作簿。")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None, help="并行进程数。")
+def collect_command(directory, month, out, ledger, ranking, rewards, force, jobs):
+    """汇总一个月已填写的考核表：检查、重新计分、排名、写入汇总表和历史记录。"""
+    from .monthly import close_month
+
+    try:
+        amounts = tuple(float(part) for part in rewards.split(",") if part.strip())
+    except ValueError:
+        raise UsageError(f"--rewards 应为用逗号分隔的金额，例如 500,300,200，实际为 \"{rewards}\"。") from None
+    report = close_month(directory, month, out=out, ledger=ledger, ranking=ranking, rewards=amounts,
+                         force=force, jobs=jobs)
+    print_problems(report.problems)
+    done = int((report.frame["out_status"] == "已完成").sum()) if len(report.frame) else 0
+    click.echo(f"{report.month}：汇总 {len(report.frame)} 份（已完成 {done} 份），问题 {len(report.problems)} 个，"
+               f"预警 {len(report.flags)} 人。")
+    click.echo(f"汇总表：{report.summary}")
+    click.echo(f"历史记录：{report.ledger}")
+    if report.problems:
+        raise SystemExit(1)
+
+
 # --------------------------------------------------------------------- udfs
 @main.group()
 def udfs():
@@ -341,6 +430,45 @@ def udfs_vba():
 
     text = udf_vba_module()
     click.echo(text, nl=not text.endswith("\n"))
+
+
+# --------------------------------------------------------------------- history
+@main.command("history")
+@click.argument("employee_id", metavar="工号")
+@click.option("--ledger", "ledger_file", default=None, type=click.Path(dir_okay=False),
+              help="台账文件（默认为当前文件夹下的 xlkpi-ledger.sqlite）。")
+def history_command(employee_id, ledger_file):
+    """列出一名员工历月的考核结果，以及截至最近一个月的预警。"""
+    from .flags import flags_for
+    from .ledger import DEFAULT_LEDGER, Ledger, LedgerError
+
+    path = Path(ledger_file or DEFAULT_LEDGER)
+    if not path.is_file():
+        raise LedgerError(f"台账文件 {path} 不存在：尚未记录任何月份的考核结果，或请用 --ledger 指定台账文件。")
+    employee_id = employee_id.strip()
+    with Ledger(path) as ledger:
+        records = ledger.history(employee_id)
+    if not records:
+        raise LedgerError(f"台账 {path} 中没有工号 \"{employee_id}\" 的考核记录。")
+    forms = {form.id: form.name for form in builtin_forms().values()}
+
+    def cell(value):
+        return "" if value is None else fmt_number(value)
+
+    latest = records[-1]
+    department = f"  {latest['department']}" if latest["department"] else ""
+    click.echo(f"{latest['name']}（{latest['employee_id']}）{department}")
+    rows = [["月份", "表单", "总分", "等级", "绩效金额", "排名", "状态"]]
+    for record in records:
+        rows.append([record["month"], forms.get(record["form_id"], record["form_id"]), cell(record["total"]),
+                     cell(record["grade"]), cell(record["pay"]), cell(record["rank"]), record["status"] or ""])
+    for line in table(rows):
+        click.echo(line)
+    standing = flags_for(records)
+    if standing:
+        click.echo(f"预警（截至 {latest['month']}）：{'、'.join(standing)}")
+    else:
+        click.echo(f"无预警（截至 {latest['month']}）")
 
 
 __all__ = ["main", "CommandError", "XlkpiGroup"]

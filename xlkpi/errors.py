@@ -94,4 +94,18 @@ CODES = {
     "not-a-choice": "a value that is not one of the item's options",
     "out-of-range": "a number outside the allowed range",
     "blank": "a required input left blank",
+    "not-an-integer": "a fraction where a whole number belongs",
+    "damaged-file": "a file that is not a readable Excel workbook",
+    "not-xlkpi": "a workbook xlkpi did not make (no _xlkpi record)",
+    "unknown-version": "a form version this xlkpi does not know",
+    "wrong-month": "a workbook of another month",
+    "missing-name": "a defined name deleted from the workbook",
+    "formula-overwritten": "a computed cell whose formula was replaced by a typed value",
+    "write-failed": "a workbook that could not be written",
+    "cached-mismatch": "a result saved in the workbook that differs from the recomputed one",
+    # rosters
+    "missing-column": "a roster without one of its required columns",
+    "duplicate-employee": "an employee id used on two lines of a roster",
+    "unknown-form": "a position that names no known form",
+    "bad-encoding": "a text file in neither UTF-8 nor GBK/GB18030",
 }

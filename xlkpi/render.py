@@ -28,6 +28,7 @@ from .layout import CONF_SHEET, META_SHEET, Layout, build_layout, col_letter
 from .model import Form
 from .periods import parse_month
 from .safe_write import write_atomic
+from .stamp import Template
 
 MAX_LINES = 10
 LINE_HEIGHT = 14.4
@@ -84,7 +85,16 @@ def render_workbook(form, *, name: str, employee_id: str, department: str, month
 
 def build_workbook(form: Form, employee: Employee, *, dialect: str = "native", password: str | None = None,
                    values: dict | None = None) -> bytes:
-    """The workbook's bytes (see `render_workbook`)."""
+    """The workbook's bytes (see `render_workbook`), made the way a month's batch makes them:
+    the form rendered once with placeholders, then stamped with the employee's header texts."""
+    template = Template.build(form, employee.month, dialect=dialect, password=password, values=values)
+    return template.stamp(name=employee.name, employee_id=employee.employee_id,
+                          department=employee.department, appraiser=employee.appraiser)
+
+
+def render_bytes(form: Form, employee: Employee, *, dialect: str = "native", password: str | None = None,
+                 values: dict | None = None) -> bytes:
+    """Render the workbook directly with XlsxWriter (the template step of `build_workbook`)."""
     layout = build_layout(form)
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,

@@ -1,0 +1,270 @@
+"""Filled workbooks → one row of data per employee, and every problem found.
+
+Each file is recognised by the form id, version, employee and month recorded
+in it, and read through its defined names, so inserted rows, moved tables and
+restyling do not matter. Every input is checked; the scores are recomputed
+with `xlkpi.score` from the inputs (a workbook Python wrote has no cached
+results until a spreadsheet saves it), and cached results that disagree are
+reported. Files are only read, never written; a bad file never stops the others.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import FormError, Problem, ScoringError
+from .forms import builtin_forms
+from .inputs import check_value, shown
+from .layout import META_SHEET
+from .periods import parse_month
+from .reader import DamagedWorkbook, WorkbookReader
+from .scoring import excel_round, score
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+_BACKUP = re.compile(r"\.bak-\d+$")
+
+
+@dataclass
+class Appraisal:
+    """One collected workbook: who, which form, what was typed and what it scores."""
+
+    file: str
+    form_id: str
+    form_version: int
+    month: str
+    header: dict
+    inputs: dict
+    outputs: dict
+    problems: list = field(default_factory=list)
+
+
+def find_workbooks(directory) -> list:
+    """Every workbook under `directory`, sorted, without Excel's lock files (`~$...`) and xlkpi's backups."""
+    root = Path(directory)
+    found = []
+    for path in root.rglob("*"):
+        name = path.name
+        if path.suffix.lower() not in WORKBOOK_SUFFIXES or name.startswith(("~$", ".~")):
+            continue
+        if _BACKUP.search(path.stem) or not path.is_file():
+            continue
+        found.append(path)
+    return sorted(found)
+
+
+def read_appraisal(path, *, month: str | None = None, shown_as: str | None = None):
+    """Read and check one workbook.
+
+    Returns:
+        (appraisal or None, problems): None when the file cannot be used at all
+        (damaged, not an xlkpi workbook, unknown form or version, another month).
+    """
+    label = shown_as or str(path)
+    try:
+        reader = WorkbookReader(path)
+    except DamagedWorkbook as error:
+        return None, [Problem("damaged-file", str(error), file=label)]
+    with reader:
+        try:
+            return _read(reader, label, month)
+        except DamagedWorkbook as error:
+            return None, [Problem("damaged-file", str(error), file=label)]
+
+
+def _read(reader: WorkbookReader, label: str, month: str | None):
+    meta = reader.key_values(META_SHEET) if META_SHEET in reader.sheets else {}
+    if "form_id" not in meta:
+        return None, [Problem("not-xlkpi", "不是 xlkpi 生成的考核表（缺少隐藏的 _xlkpi 记录）。", file=label)]
+    forms = builtin_forms()
+    form = forms.get(meta["form_id"])
+    if form is None:
+        return None, [Problem("unknown-form", f"表单 \"{meta['form_id']}\" 不是已知的表单。", file=label)]
+    if meta.get("form_version") != str(form.version):
+        return None, [Problem("unknown-version",
+                              f"{form.name}的表单版本为 {meta.get('form_version')!r}，本程序只认识版本 {form.version}。",
+                              file=label)]
+    if month is not None and meta.get("month") != month:
+        return None, [Problem("wrong-month", f"考核月份为 {meta.get('month')}，不是要汇总的 {month}。", file=label)]
+    names = reader.defined_names()
+    problems = []
+
+    def where(name):
+        sheet, row, col = names[name]
+        from .layout import a1
+
+        return {"file": label, "sheet": sheet, "cell": a1(row, col), "name": name}
+
+    header = {}
+    for field_name in ("name", "employee_id", "department", "position", "month", "appraiser"):
+        name = f"hdr_{field_name}"
+        cell = reader.cell(*names[name]) if name in names else None
+        header[name] = "" if cell is None or cell.value is None else _text(cell.value)
+    header["hdr_employee_id"] = meta.get("employee_id", header["hdr_employee_id"])
+    header["hdr_month"] = meta.get("month", header["hdr_month"])
+
+    inputs = {}
+    for spec in form.input_specs():
+        if spec.name not in names:
+            problems.append(Problem("missing-name", f"找不到定义名称 {spec.name}（可能被删除）。", file=label,
+                                    name=spec.name))
+            inputs[spec.name] = None
+            continue
+        raw = reader.cell(*names[spec.name]).value
+        try:
+            inputs[spec.name] = check_value(spec, raw)
+        except ScoringError as error:
+            problems.append(Problem(error.code, str(error), **where(spec.name)))
+            inputs[spec.name] = None
+    outputs = score(form, inputs)
+    problems.extend(_blank_problems(form, inputs, outputs, names, where))
+    for name, expected in outputs.items():
+        if name not in names:
+            continue
+        cell = reader.cell(*names[name])
+        if not cell.formula:
+            found = "空白" if cell.value is None else shown(cell.value)
+            problems.append(Problem("formula-overwritten", f"计算公式被改成了{'' if cell.value is None else '数值 '}{found}；"
+                                                           f"已按输入重新计算为 {_shown_result(expected)}。",
+                                    **where(name)))
+        elif cell.value not in (None, "") and cell.kind != "e" and not _same(cell.value, expected, form.decimals):
+            problems.append(Problem("cached-mismatch", f"表中结果为 {shown(cell.value)}，按输入重新计算为 "
+                                                       f"{_shown_result(expected)}。", **where(name)))
+    appraisal = Appraisal(label, form.id, form.version, meta.get("month", ""), header, inputs, outputs, problems)
+    return appraisal, problems
+
+
+def _blank_problems(form, inputs, outputs, names, where):
+    """One `blank` problem per item that cannot be scored because an input is empty."""
+    problems = []
+    for item in form.items():
+        if outputs.get(f"out_{item.id}") is not None:
+            continue
+        roles = item.roles
+        blank = [role for role in roles if inputs.get(item.input_name(role)) is None]
+        if not blank:
+            continue
+        if item.raters:
+            blank = ["sup"] if "sup" in item.raters else blank[:1]
+        for role in blank:
+            name = item.input_name(role)
+            if name not in names:
+                continue
+            spec = next(s for s in form.input_specs() if s.name == name)
+            what = f"{item.name}（{spec.label}）" if role else item.name
+            problems.append(Problem("blank", f"未填写：{what}。", **where(name)))
+    return problems
+
+
+def _same(got, expected, decimals) -> bool:
+    if expected is None:
+        return got in (None, "")
+    if isinstance(expected, str):
+        return str(got) == expected
+    if isinstance(got, bool) or not isinstance(got, (int, float)):
+        return False
+    return excel_round(got, decimals) == excel_round(expected, decimals)
+
+
+def _shown_result(value) -> str:
+    if value is None:
+        return "空白"
+    if isinstance(value, float):
+        return f"{value:.15g}"
+    return shown(value)
+
+
+def _text(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _read_one(args):
+    path, month, label = args
+    return read_appraisal(path, month=month, shown_as=label)
+
+
+def read_all(directory, month: str | None = None, *, jobs: int | None = None):
+    """Read every workbook under `directory` (in parallel over `jobs` processes).
+
+    Returns:
+        (appraisals, problems) in file order.
+    """
+    root = Path(directory)
+    if not root.is_dir():
+        raise FormError(f"文件夹 {root} 不存在。")
+    if month is not None:
+        month = parse_month(month)
+    files = find_workbooks(root)
+    tasks = [(path, month, path.relative_to(root).as_posix()) for path in files]
+    jobs = jobs or min(os.cpu_count() or 1, 4)
+    if jobs > 1 and len(tasks) >= 200:
+        with ProcessPoolExecutor(jobs) as pool:
+            results = list(pool.map(_read_one, tasks, chunksize=64))
+    else:
+        results = [_read_one(task) for task in tasks]
+    appraisals, problems = [], []
+    for appraisal, found in results:
+        if appraisal is not None:
+            appraisals.append(appraisal)
+        problems.extend(found)
+    return appraisals, problems
+
+
+def rank_values(values, method: str = "dense") -> list:
+    """Ranks of `values` (higher is better; None unranked): `dense` 中国式排名 1,2,2,3 or
+    `competition` 1,2,2,4. Ties share a rank."""
+    present = sorted({v for v in values if v is not None}, reverse=True)
+    if method == "dense":
+        position = {value: index + 1 for index, value in enumerate(present)}
+    elif method == "competition":
+        ordered = sorted((v for v in values if v is not None), reverse=True)
+        position = {}
+        for index, value in enumerate(ordered):
+            position.setdefault(value, index + 1)
+    else:
+        raise ValueError(f"未知的排名方式 {method!r}（dense 或 competition）")
+    return [None if v is None else position[v] for v in values]
+
+
+DEFAULT_REWARDS = (500, 300, 200)
+
+
+def collect_month(directory, month: str | None = None, *, ranking: str = "dense", rewards=DEFAULT_REWARDS,
+                  jobs: int | None = None):
+    """Collect a month's filled workbooks.
+
+    Returns:
+        (DataFrame, problems): one row per workbook, with columns named by the
+        defined names (`hdr_...`, `in_...`, `out_...`) plus `form`, `form_name`,
+        `file`, `rank` (within form and department) and `reward`; and every
+        problem found, each with file, sheet, cell, name, code and message.
+    """
+    import pandas as pd
+
+    appraisals, problems = read_all(directory, month, jobs=jobs)
+    rows = []
+    forms = builtin_forms()
+    for appraisal in appraisals:
+        row = {**appraisal.header, **appraisal.inputs, **appraisal.outputs}
+        row.update(form=appraisal.form_id, form_name=forms[appraisal.form_id].name, form_version=appraisal.form_version,
+                   file=appraisal.file,
+                   problems=len(appraisal.problems))
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        frame = pd.DataFrame(columns=["hdr_employee_id", "form", "file", "out_total", "rank", "reward"])
+        return frame, problems
+    frame["rank"] = None
+    for _, index in frame.groupby(["form", "hdr_department"], sort=False).groups.items():
+        totals = [None if pd.isna(v) else v for v in frame.loc[index, "out_total"]]
+        frame.loc[index, "rank"] = pd.Series(rank_values(totals, ranking), index=index, dtype=object)
+    frame["reward"] = [rewards[int(r) - 1] if r is not None and not pd.isna(r) and int(r) <= len(rewards) else None
+                       for r in frame["rank"]]
+    frame = frame.sort_values(["form", "hdr_department", "rank", "hdr_employee_id"], na_position="last",
+                              kind="stable").reset_index(drop=True)
+    return frame, problems

@@ -1,0 +1,189 @@
+"""The ledger: every month's results, kept in one SQLite file.
+
+One row per employee and month, with the form (id and version), the results a
+clerk looks at (总分, 等级, 绩效金额, 填写状态, 排名), the workbook the results
+came from, and every `out_` value of the form as JSON. The ledger is what
+flags across months (`flags.py`) and year-end reviews read.
+
+Recording a month is one transaction: either every row of the call is in the
+ledger, or the ledger is exactly as it was before the call.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import sqlite3
+from pathlib import Path
+
+from .errors import XlkpiError
+from .periods import parse_month
+
+DEFAULT_LEDGER = "xlkpi-ledger.sqlite"
+SCHEMA_VERSION = 1
+
+FIELDS = ("employee_id", "name", "department", "form_id", "form_version", "total", "grade",
+          "pay", "status", "rank", "file")
+
+_SCHEMA = """
+CREATE TABLE results (
+    month        TEXT    NOT NULL,
+    employee_id  TEXT    NOT NULL,
+    name         TEXT    NOT NULL,
+    department   TEXT    NOT NULL,
+    form_id      TEXT    NOT NULL,
+    form_version INTEGER,
+    total        REAL,
+    grade,
+    pay          REAL,
+    status       TEXT,
+    rank         INTEGER,
+    file         TEXT,
+    outputs      TEXT    NOT NULL,
+    recorded_at  TEXT    NOT NULL,
+    PRIMARY KEY (month, employee_id)
+);
+CREATE INDEX results_employee ON results (employee_id, month);
+"""
+
+_COLUMNS = ("month", *FIELDS, "outputs", "recorded_at")
+
+
+class LedgerError(XlkpiError):
+    """The ledger file cannot be used: not an SQLite file, or from a newer xlkpi."""
+
+
+class Ledger:
+    """An open ledger file; created with its schema if it does not exist.
+
+    Use as a context manager (`with Ledger(path) as ledger: ...`) or call
+    `close()`.
+
+    Raises:
+        LedgerError: the file is not a ledger xlkpi can read.
+    """
+
+    def __init__(self, path=DEFAULT_LEDGER):
+        self.path = Path(path)
+        try:
+            # isolation_level=None: transactions are begun and ended here, explicitly
+            self._db = sqlite3.connect(str(self.path), isolation_level=None, timeout=10)
+        except sqlite3.Error as error:
+            raise LedgerError(f"无法打开台账文件 {self.path}：{error}") from None
+        try:
+            self._prepare()
+        except sqlite3.DatabaseError as error:
+            self._db.close()
+            raise LedgerError(f"{self.path} 不是 xlkpi 的台账文件（{error}）。") from None
+        except BaseException:
+            self._db.close()
+            raise
+
+    def _prepare(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise LedgerError(f"台账文件 {self.path} 的格式版本为 {version}，由更新版本的 xlkpi 创建；"
+                              f"当前版本只能读取格式版本 {SCHEMA_VERSION}。请升级 xlkpi。")
+        if version == SCHEMA_VERSION:
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            if self._db.execute("PRAGMA user_version").fetchone()[0] == 0:
+                tables = self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+                if tables:
+                    raise LedgerError(f"{self.path} 是 SQLite 文件，但不是 xlkpi 的台账文件。")
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        self._db.execute(statement)
+                self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+
+    # ------------------------------------------------------------- lifetime
+    def close(self) -> None:
+        """Close the file."""
+        self._db.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ------------------------------------------------------------- writing
+    def record_month(self, month: str, rows) -> int:
+        """Record the results of `month`, replacing what was recorded before for the same employees.
+
+        Rows of other employees in `month`, and every other month, are left as
+        they are. The whole call is one transaction: on any error nothing of
+        it is kept.
+
+        Args:
+            month: the period, `YYYY-MM`.
+            rows: dicts with employee_id, name, department, form_id,
+                form_version, total (float or None), grade, pay, status,
+                rank (int or None), file, and `outputs` (every out_ value).
+
+        Returns:
+            The number of rows recorded.
+
+        Raises:
+            UsageError: `month` is not `YYYY-MM`.
+            KeyError: a row lacks one of the fields.
+            sqlite3.IntegrityError: an employee appears twice in `rows`.
+        """
+        month = parse_month(month)
+        rows = list(rows)
+        recorded_at = _dt.datetime.now().isoformat(timespec="seconds")
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.executemany("DELETE FROM results WHERE month = ? AND employee_id = ?",
+                                 [(month, str(row["employee_id"])) for row in rows])
+            placeholders = ", ".join("?" for _ in _COLUMNS)
+            self._db.executemany(f"INSERT INTO results ({', '.join(_COLUMNS)}) VALUES ({placeholders})",
+                                 [_values(month, row, recorded_at) for row in rows])
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        return len(rows)
+
+    # ------------------------------------------------------------- reading
+    def history(self, employee_id) -> list[dict]:
+        """Every recorded month of one employee, oldest first."""
+        return self._select("WHERE employee_id = ? ORDER BY month", (str(employee_id),))
+
+    def months(self) -> list[str]:
+        """The recorded months, oldest first."""
+        return [month for (month,) in self._db.execute("SELECT DISTINCT month FROM results ORDER BY month")]
+
+    def month_rows(self, month: str) -> list[dict]:
+        """The rows of one month, by employee_id."""
+        return self._select("WHERE month = ? ORDER BY employee_id", (parse_month(month),))
+
+    def _select(self, where: str, parameters) -> list[dict]:
+        cursor = self._db.execute(f"SELECT {', '.join(_COLUMNS)} FROM results {where}", parameters)
+        rows = []
+        for values in cursor:
+            row = dict(zip(_COLUMNS, values))
+            row["outputs"] = json.loads(row["outputs"])
+            rows.append(row)
+        return rows
+
+
+def _values(month: str, row: dict, recorded_at: str) -> tuple:
+    """The column values of one row to insert."""
+    values = {field: row[field] for field in FIELDS}
+    values["employee_id"] = str(values["employee_id"])
+    for field in ("total", "pay"):
+        if values[field] is not None:
+            values[field] = float(values[field])
+    if values["rank"] is not None:
+        values["rank"] = int(values["rank"])
+    outputs = json.dumps(dict(row["outputs"]), ensure_ascii=False, allow_nan=False)
+    return (month, *(values[field] for field in FIELDS), outputs, recorded_at)
+
+
+__all__ = ["Ledger", "LedgerError", "DEFAULT_LEDGER", "SCHEMA_VERSION"]

@@ -1,0 +1,129 @@
+"""Closing a month: collect the filled workbooks, keep them in the ledger, write the summary.
+
+`close_month` is what `xlkpi collect` runs: it reads every workbook of the
+month (`collect.py`), records the results in the ledger (`ledger.py`, one
+transaction), reads each person's standing flags back from the history
+(`flags.py`), and writes the summary workbook (`summary.py`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .collect import DEFAULT_REWARDS, collect_month
+from .errors import Problem, UsageError
+from .flags import flags_for
+from .ledger import DEFAULT_LEDGER, Ledger
+from .periods import parse_month
+from .summary import write_summary
+
+
+@dataclass
+class MonthReport:
+    """What closing a month did."""
+
+    month: str
+    frame: object
+    problems: list = field(default_factory=list)
+    flags: dict = field(default_factory=dict)
+    summary: Path | None = None
+    ledger: Path | None = None
+
+
+def resolve_directory(directory, month: str | None):
+    """The folder to read and the month: `DIR/<month>` when it exists; the month from the
+    folder's name (`out/2026-11`) when not given."""
+    root = Path(directory)
+    if month is not None:
+        month = parse_month(month)
+        if (root / month).is_dir():
+            root = root / month
+        return root, month
+    try:
+        return root, parse_month(root.name)
+    except UsageError:
+        return root, None
+
+
+def default_paths(root: Path, month: str):
+    """The summary and ledger beside the month's folder: `<parent>/<month>_汇总.xlsx`, `<parent>/xlkpi-ledger.sqlite`."""
+    parent = root.parent if root.name == month else root
+    return parent / f"{month}_汇总.xlsx", parent / DEFAULT_LEDGER
+
+
+def _clean(value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return value
+
+
+def drop_duplicates(frame, problems):
+    """Keep the first workbook of each employee; report the others as `duplicate-employee`."""
+    seen = {}
+    keep = []
+    for index, record in frame.iterrows():
+        employee = record["hdr_employee_id"]
+        if employee in seen:
+            problems.append(Problem("duplicate-employee",
+                                    f"工号 \"{employee}\" 在本月已有考核表（{seen[employee]}），此文件未汇总。",
+                                    file=record["file"]))
+            continue
+        seen[employee] = record["file"]
+        keep.append(index)
+    return frame.loc[keep].reset_index(drop=True)
+
+
+def close_month(directory, month: str | None = None, *, out=None, ledger=None, ranking: str = "dense",
+                rewards=DEFAULT_REWARDS, force: bool = False, jobs: int | None = None) -> MonthReport:
+    """Collect `directory`, record the month in the ledger and write the summary.
+
+    Args:
+        directory: the month's folder (or the output folder holding it).
+        month: `YYYY-MM`; taken from the folder's name, or the month most files record, when None.
+        out: the summary file (default: beside the month's folder).
+        ledger: the ledger file (default: beside the month's folder).
+        ranking: `dense` (中国式排名, the default) or `competition`.
+        rewards: the top-three rewards, ties rewarded equally.
+        force: replace an existing summary.
+
+    Raises:
+        UsageError: the summary exists and `force` is not given; no workbook found.
+    """
+    root, month = resolve_directory(directory, month)
+    if month is None:
+        frame, _ = collect_month(root, None, ranking=ranking, rewards=rewards, jobs=jobs)
+        if not len(frame):
+            raise UsageError(f"{root} 中没有找到 xlkpi 考核表。")
+        month = Counter(frame["hdr_month"]).most_common(1)[0][0]
+    summary_path, ledger_path = default_paths(root, month)
+    summary_path = Path(out) if out else summary_path
+    ledger_path = Path(ledger) if ledger else ledger_path
+    if summary_path.exists() and not force:
+        raise UsageError(f"汇总文件 {summary_path} 已存在；如需替换，请加 --force。")
+    frame, problems = collect_month(root, month, ranking=ranking, rewards=rewards, jobs=jobs)
+    if len(frame):
+        frame = drop_duplicates(frame, problems)
+    rows = []
+    for record in frame.to_dict("records"):
+        rows.append({
+            "employee_id": record["hdr_employee_id"], "name": record["hdr_name"],
+            "department": record["hdr_department"], "form_id": record["form"],
+            "form_version": _clean(record.get("form_version")), "total": _clean(record.get("out_total")),
+            "grade": _clean(record.get("out_grade")), "pay": _clean(record.get("out_pay")),
+            "status": record.get("out_status"), "rank": _clean(record.get("rank")), "file": record["file"],
+            "outputs": {k: _clean(v) for k, v in record.items() if str(k).startswith("out_")},
+        })
+    flags = {}
+    with Ledger(ledger_path) as book:
+        book.record_month(month, rows)
+        for row in rows:
+            standing = flags_for(book.history(row["employee_id"]), upto_month=month)
+            if standing:
+                flags[row["employee_id"]] = standing
+    written = write_summary(summary_path, frame, problems, month, flags=flags, force=force)
+    return MonthReport(month, frame, problems, flags, written, ledger_path)

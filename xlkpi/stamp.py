@@ -1,0 +1,118 @@
+"""Fast workbooks: render a form once per month, then stamp each employee into it.
+
+A month's workbooks differ only in a few header strings (name, 工号, 部门,
+考核人). `Template` renders the form once with placeholders, keeps each zip
+member's deflated bytes, and for every employee substitutes the strings in the
+three members that hold them (shared strings and two property parts),
+compressing only those: about 0.1 ms of CPU per workbook instead of ~20 ms for
+rendering it anew. The result is the workbook `render` would write, with the
+same cells, names, validations and formulas.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass
+
+PLACEHOLDERS = {
+    "name": "@@XLKPI-NAME@@",
+    "employee_id": "@@XLKPI-EMPLOYEE-ID@@",
+    "department": "@@XLKPI-DEPARTMENT@@",
+    "appraiser": "@@XLKPI-APPRAISER@@",
+}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_ESCAPE_LIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+_DOS_DATE = (0 << 9) | (1 << 5) | 1  # 1980-01-01, as XlsxWriter stamps its members
+_LOCAL = struct.Struct("<IHHHHHIIIHH")
+_CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")
+_END = struct.Struct("<IHHHHIIH")
+
+
+def clean_text(text) -> str:
+    """A header text as it may go into a cell: stripped, control characters removed."""
+    return _CONTROL.sub("", str(text if text is not None else "")).strip()
+
+
+def xml_text(text: str) -> bytes:
+    """`text` escaped for an XML text node, with Excel's `_xHHHH_` escapes themselves escaped."""
+    text = _ESCAPE_LIKE.sub(r"_x005F_\1", text)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.encode("utf-8")
+
+
+@dataclass
+class _Member:
+    name: bytes
+    raw: bytes  # deflated bytes, reused when the member does not change
+    crc: int
+    size: int
+    content: bytes | None  # the uncompressed bytes, kept only for members that get stamped
+
+
+class Template:
+    """One form's workbook for one month, ready to be stamped per employee."""
+
+    def __init__(self, data: bytes):
+        self.members = []
+        source = zipfile.ZipFile(io.BytesIO(data))
+        tokens = [token.encode() for token in PLACEHOLDERS.values()]
+        for info in source.infolist():
+            content = source.read(info.filename)
+            stamped = any(token in content for token in tokens)
+            raw = _deflate(content) if info.compress_type != zipfile.ZIP_DEFLATED else _raw_member(data, info)
+            self.members.append(_Member(info.filename.encode("utf-8"), raw, info.CRC, info.file_size,
+                                        content if stamped else None))
+
+    @classmethod
+    def build(cls, form, month: str, *, dialect: str = "native", password=None, values=None) -> Template:
+        """Render `form` for `month` with placeholders in the employee's header fields."""
+        from .render import Employee, render_bytes
+
+        employee = Employee(PLACEHOLDERS["name"], PLACEHOLDERS["employee_id"], PLACEHOLDERS["department"],
+                            month, PLACEHOLDERS["appraiser"])
+        return cls(render_bytes(form, employee, dialect=dialect, password=password, values=values))
+
+    def stamp(self, *, name: str, employee_id: str, department: str, appraiser: str = "") -> bytes:
+        """The workbook of one employee: the template with the header fields filled in."""
+        replacements = [
+            (PLACEHOLDERS["name"].encode(), xml_text(clean_text(name))),
+            (PLACEHOLDERS["employee_id"].encode(), xml_text(clean_text(employee_id))),
+            (PLACEHOLDERS["department"].encode(), xml_text(clean_text(department))),
+            (PLACEHOLDERS["appraiser"].encode(), xml_text(clean_text(appraiser))),
+        ]
+        out = io.BytesIO()
+        central = []
+        for member in self.members:
+            raw, crc, size = member.raw, member.crc, member.size
+            if member.content is not None:
+                content = member.content
+                for token, value in replacements:
+                    content = content.replace(token, value)
+                raw, crc, size = _deflate(content), zlib.crc32(content), len(content)
+            offset = out.tell()
+            out.write(_LOCAL.pack(0x04034B50, 20, 0, 8, 0, _DOS_DATE, crc, len(raw), size, len(member.name), 0))
+            out.write(member.name)
+            out.write(raw)
+            central.append(_CENTRAL.pack(0x02014B50, 20, 20, 0, 8, 0, _DOS_DATE, crc, len(raw), size,
+                                         len(member.name), 0, 0, 0, 0, 0, offset) + member.name)
+        start = out.tell()
+        for entry in central:
+            out.write(entry)
+        out.write(_END.pack(0x06054B50, 0, 0, len(central), len(central), out.tell() - start, start, 0))
+        return out.getvalue()
+
+
+def _deflate(content: bytes) -> bytes:
+    compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return compressor.compress(content) + compressor.flush()
+
+
+def _raw_member(data: bytes, info: zipfile.ZipInfo) -> bytes:
+    """The deflated bytes of one member, read straight from the package."""
+    header = _LOCAL.unpack_from(data, info.header_offset)
+    start = info.header_offset + _LOCAL.size + header[9] + header[10]
+    return data[start:start + info.compress_size]

@@ -239,7 +239,7 @@ def test_unknown_input_name_is_a_usage_error(run):
 def test_bad_input_value_names_the_input(run):
     result = run("score", "客服专员", "in_leave=abc")
     assert result.exit_code == 1
-    assert result.stderr == "Error: in_leave：应为数字，文本 'abc' 不是数字。\n"
+    assert result.stderr == 'Error: in_leave：应为数字，实际为 "abc"。\n'
 
 
 def test_version(run):

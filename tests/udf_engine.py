@@ -100,6 +100,7 @@ def excel_round_function(number, digits):
 def functions() -> dict:
     """The functions to register: every KPI_* of `xlkpi.udfs`, and a ROUND that rounds as Excel does."""
     table = {name: adapt(getattr(udfs, name)) for name in udfs.__all__}
+    # formulas' own ROUND rounds the binary double (ROUND(1.005, 2) = 1.0); Excel gives 1.01.
     table["ROUND"] = wrap_ufunc(excel_round_function)
     return table
 

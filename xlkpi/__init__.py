@@ -1,19 +1,26 @@
-"""xlkpi: monthly KPI appraisal workbooks for customer-service departments."""
+"""xlkpi: monthly KPI appraisal workbooks for customer-service departments.
+
+The public API is imported lazily, so that `xlkpi.udfs` (the Excel functions)
+and `xlkpi.scoring` load only the standard library, as xlwings Lite needs.
+"""
 
 __version__ = "0.1.0"
 
-from .errors import FormError, Problem, ScoringError, XlkpiError  # noqa: E402
-from .forms import builtin_forms, check_form_file, get_form, load_form  # noqa: E402
-from .scoring import excel_round, score  # noqa: E402
+_API = {
+    "FormError": "errors", "Problem": "errors", "ScoringError": "errors", "XlkpiError": "errors",
+    "builtin_forms": "forms", "check_form_file": "forms", "get_form": "forms", "load_form": "forms",
+    "excel_round": "scoring", "score": "scoring",
+    "render_workbook": "render", "generate_month": "batch", "collect_month": "collect", "score_frame": "vectorized",
+}
 
-__all__ = [
-    "__version__", "FormError", "Problem", "ScoringError", "XlkpiError", "builtin_forms",
-    "check_form_file", "excel_round", "get_form", "load_form", "score", "render_workbook",
-]
+__all__ = ["__version__", *_API]
 
 
-def render_workbook(*args, **kwargs):
-    """Render one form for one employee and month; see `xlkpi.render.render_workbook`."""
-    from .render import render_workbook as _render
+def __getattr__(name):
+    if name not in _API:
+        raise AttributeError(f"module 'xlkpi' has no attribute {name!r}")
+    from importlib import import_module
 
-    return _render(*args, **kwargs)
+    value = getattr(import_module(f".{_API[name]}", __name__), name)
+    globals()[name] = value
+    return value

@@ -436,20 +436,25 @@ def udfs_vba():
 @main.command("history")
 @click.argument("employee_id", metavar="工号")
 @click.option("--ledger", "ledger_file", default=None, type=click.Path(dir_okay=False),
-              help="台账文件（默认为当前文件夹下的 xlkpi-ledger.sqlite）。")
+              help="历史记录文件（默认：当前文件夹或 out 文件夹下的 xlkpi-ledger.sqlite）。")
 def history_command(employee_id, ledger_file):
     """列出一名员工历月的考核结果，以及截至最近一个月的预警。"""
     from .flags import flags_for
     from .ledger import DEFAULT_LEDGER, Ledger, LedgerError
 
-    path = Path(ledger_file or DEFAULT_LEDGER)
+    if ledger_file:
+        path = Path(ledger_file)
+    else:  # where `xlkpi collect` puts it for the default `--out out`, or the current folder
+        candidates = [Path(DEFAULT_LEDGER), Path("out") / DEFAULT_LEDGER]
+        path = next((candidate for candidate in candidates if candidate.is_file()), candidates[0])
     if not path.is_file():
-        raise LedgerError(f"台账文件 {path} 不存在：尚未记录任何月份的考核结果，或请用 --ledger 指定台账文件。")
+        raise LedgerError(f"历史记录文件 {path} 不存在。xlkpi collect 把它写在月份文件夹旁，请用 --ledger 指定，"
+                          "例如 --ledger out/xlkpi-ledger.sqlite。")
     employee_id = employee_id.strip()
     with Ledger(path) as ledger:
         records = ledger.history(employee_id)
     if not records:
-        raise LedgerError(f"台账 {path} 中没有工号 \"{employee_id}\" 的考核记录。")
+        raise LedgerError(f"历史记录 {path} 中没有工号 \"{employee_id}\" 的考核记录。")
     forms = {form.id: form.name for form in builtin_forms().values()}
 
     def cell(value):

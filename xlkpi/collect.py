@@ -107,6 +107,7 @@ def _read(reader: WorkbookReader, label: str, month: str | None):
     header["hdr_month"] = meta.get("month", header["hdr_month"])
 
     inputs = {}
+    invalid = set()
     for spec in form.input_specs():
         if spec.name not in names:
             problems.append(Problem("missing-name", f"找不到定义名称 {spec.name}（可能被删除）。", file=label,
@@ -119,8 +120,9 @@ def _read(reader: WorkbookReader, label: str, month: str | None):
         except ScoringError as error:
             problems.append(Problem(error.code, str(error), **where(spec.name)))
             inputs[spec.name] = None
+            invalid.add(spec.name)
     outputs = score(form, inputs)
-    problems.extend(_blank_problems(form, inputs, outputs, names, where))
+    problems.extend(_blank_problems(form, inputs, outputs, names, where, invalid))
     for name, expected in outputs.items():
         if name not in names:
             continue
@@ -137,8 +139,10 @@ def _read(reader: WorkbookReader, label: str, month: str | None):
     return appraisal, problems
 
 
-def _blank_problems(form, inputs, outputs, names, where):
-    """One `blank` problem per item that cannot be scored because an input is empty."""
+def _blank_problems(form, inputs, outputs, names, where, invalid=frozenset()):
+    """One `blank` problem per item that cannot be scored because an input is empty.
+
+    Inputs in `invalid` hold a value already reported as wrong: they are not called blank."""
     problems = []
     for item in form.items():
         if outputs.get(f"out_{item.id}") is not None:
@@ -151,7 +155,7 @@ def _blank_problems(form, inputs, outputs, names, where):
             blank = ["sup"] if "sup" in item.raters else blank[:1]
         for role in blank:
             name = item.input_name(role)
-            if name not in names:
+            if name not in names or name in invalid:
                 continue
             spec = next(s for s in form.input_specs() if s.name == name)
             what = f"{item.name}（{spec.label}）" if role else item.name

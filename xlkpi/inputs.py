@@ -52,6 +52,9 @@ def check_value(spec, raw):
     try:
         number = to_number(raw)
     except NotANumber:
+        if spec.kind in ("level", "rating"):  # text in a level cell ("优"): say which levels it takes
+            raise ScoringError(f"应为 {alternatives(spec.allowed)}，实际为 {shown(raw)}。", name=spec.name,
+                               code="not-a-level") from None
         raise ScoringError(f"应为数字，实际为 {shown(raw)}。", name=spec.name, code="not-a-number") from None
     if spec.kind in ("level", "rating"):
         if number not in [float(value) for value in spec.allowed]:

@@ -69,12 +69,12 @@ class Ledger:
             # isolation_level=None: transactions are begun and ended here, explicitly
             self._db = sqlite3.connect(str(self.path), isolation_level=None, timeout=10)
         except sqlite3.Error as error:
-            raise LedgerError(f"无法打开台账文件 {self.path}：{error}") from None
+            raise LedgerError(f"无法打开历史记录文件 {self.path}：{error}") from None
         try:
             self._prepare()
         except sqlite3.DatabaseError as error:
             self._db.close()
-            raise LedgerError(f"{self.path} 不是 xlkpi 的台账文件（{error}）。") from None
+            raise LedgerError(f"{self.path} 不是 xlkpi 的历史记录文件（{error}）。") from None
         except BaseException:
             self._db.close()
             raise
@@ -82,7 +82,7 @@ class Ledger:
     def _prepare(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
-            raise LedgerError(f"台账文件 {self.path} 的格式版本为 {version}，由更新版本的 xlkpi 创建；"
+            raise LedgerError(f"历史记录文件 {self.path} 的格式版本为 {version}，由更新版本的 xlkpi 创建；"
                               f"当前版本只能读取格式版本 {SCHEMA_VERSION}。请升级 xlkpi。")
         if version == SCHEMA_VERSION:
             return
@@ -91,7 +91,7 @@ class Ledger:
             if self._db.execute("PRAGMA user_version").fetchone()[0] == 0:
                 tables = self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
                 if tables:
-                    raise LedgerError(f"{self.path} 是 SQLite 文件，但不是 xlkpi 的台账文件。")
+                    raise LedgerError(f"{self.path} 是 SQLite 文件，但不是 xlkpi 的历史记录文件。")
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
                         self._db.execute(statement)

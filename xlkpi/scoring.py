@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from .cellvalues import NotANumber, is_blank, normalize_text, to_number
+from .cellvalues import is_blank, normalize_text
 from .errors import ScoringError
+from .inputs import check_value
 
 DEFAULT_GRADE_THRESHOLDS = (90.0, 80.0, 70.0)
 DEFAULT_GRADE_LABELS = ("A", "B", "C", "D")
@@ -284,15 +285,13 @@ def _fmt(number) -> str:
 def read_input(form, spec, value):
     """One raw input as the engine uses it: a number (None for blank), or a choice label.
 
+    The input is checked as the sheet's validation means it (`inputs.check_value`).
+
     Raises:
-        ScoringError: text where a number belongs.
+        ScoringError: text where a number belongs; a value outside the item's
+            levels, options or range; a fraction where a whole number belongs.
     """
-    if spec.kind == "choice":
-        return None if is_blank(value) else normalize_text(str(value))
-    try:
-        return to_number(value)
-    except NotANumber as error:
-        raise ScoringError(f"应为数字，{error}。", name=spec.name, code="not-a-number") from None
+    return check_value(spec, value)
 
 
 def rater_value(rule, value):

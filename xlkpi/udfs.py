@@ -15,7 +15,9 @@ What the functions accept:
 
 What they return:
 
-* A blank value gives a blank result (None; Excel shows an empty cell).
+* A blank value gives a blank result (None; Excel shows an empty cell). The
+  rule's own parameters (thresholds, points_each, max_points) must be filled:
+  a problem with them is reported even when the value is blank.
 * Bad input gives an error text, never an exception:
   `#VALUE! <argument>: <reason>`, e.g. `#VALUE! value: 文本 'abc' 不是数字`. In
   classic xlwings the text shows in the cell; formulas downstream should test
@@ -23,7 +25,9 @@ What they return:
 * KPI_BAND given a range as `value` returns the scores in the range's shape (a
   list of lists for a 2-D range, a list for a 1-D list), so one call scores a
   whole column; a cell that cannot be read holds its own error text. A 1×1
-  range gives a single score.
+  range gives a single score. `value` is declared `ndim=2` so that Excel hands
+  over a column as a column (xlwings' default would flatten it and the result
+  would spill as a row).
 
 Band ranges (KPI_BAND thresholds and scores) are read in pairs, position by
 position: a pair whose threshold is blank is left out (a range longer than

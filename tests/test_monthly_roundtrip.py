@@ -1,0 +1,323 @@
+"""A month end to end: generate, fill as clerks do, collect, summarise, keep the history.
+
+The expected totals, pay, grades and ranks below are worked out by hand from
+the rules of ../shared/spec/forms.md, not computed with `xlkpi.score`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from xlkpi.cli import main
+from xlkpi.monthly import close_month
+
+from .filling import cell_of, fill_workbook
+
+MONTH = "2026-11"
+
+ROSTER = """工号,姓名,部门,岗位,考核人
+E101,王一,客服部,客服专员,陈主管
+E102,王二,客服部,客服专员,陈主管
+E103,王三,客服部,客服专员,陈主管
+E104,王四,客服部,客服专员,陈主管
+E201,赵一,客服部,电话专员,陈主管
+E202,赵二,呼叫中心,电话专员,孙主管
+E301,孙一,呼叫中心,呼叫中心经理,林总
+E302,孙二,呼叫中心,呼叫中心经理,林总
+"""
+
+FILES = {
+    "E101": "客服部/E101_王一_客服专员.xlsx",
+    "E102": "客服部/E102_王二_客服专员.xlsx",
+    "E103": "客服部/E103_王三_客服专员.xlsx",
+    "E104": "客服部/E104_王四_客服专员.xlsx",
+    "E201": "客服部/E201_赵一_电话专员.xlsx",
+    "E202": "呼叫中心/E202_赵二_电话专员.xlsx",
+    "E301": "呼叫中心/E301_孙一_呼叫中心经理.xlsx",
+    "E302": "呼叫中心/E302_孙二_呼叫中心经理.xlsx",
+}
+
+# 客服专员 at every maximum: 考勤 0 次 → 6, 请假 0 天 → 6, 纪律 0 次 → 5, 值日 按要求完成 → 3 (人事 20);
+# 专业技能 10 + 反馈 10 (能力 20); 质量 5 + 合作 5 (态度 10); 接待 20 + 服务 20 + 转单 10 (业绩 50): 100
+KEFU_MAX = {"in_attendance": 0, "in_leave": 0, "in_discipline": 0, "in_duty": "按要求完成", "in_skill": 10,
+            "in_feedback": 10, "in_reply_quality": 5, "in_teamwork": 5, "in_volume": 20, "in_service": 20,
+            "in_conversion": 10}
+
+# 呼叫中心经理 actuals; the targets keep their defaults (100%, 100%, 100%, 100%, 90%, 10000, 95%, 85, 75%, 80)
+MANAGER = {"in_plan_completion_actual": "85%",      # 85% / 100% → 85 × 20% = 17
+           "in_cost_control_actual": 1,             # lower is better, 100% / 100% → 100 × 15% = 15
+           "in_survey_completion_actual": 1,        # 100 × 15% = 15
+           "in_process_improvement_actual": 1.2,    # capped at 100 × 15% = 15
+           "in_satisfaction_actual": 0.72,          # 72% / 90% → 80 × 10% = 8
+           "in_call_volume_actual": 12000,          # capped, 5
+           "in_feedback_timeliness_actual": 0.95,   # 5
+           "in_collaboration_actual": 85,           # 5
+           "in_fcr_actual": 0.75,                   # 5
+           "in_staff_mgmt_actual": 80}              # 5 — total 95, 优, 1.3
+
+FILLS = {
+    # 100 → 300 元
+    "E101": (KEFU_MAX, {}),
+    # 考勤 1 次 → 4 (−2), 请假 0.5 天 → 4 (−2), 专业技能 full-width ８ (−2), 接待 16 (−4): 90 → 300 元
+    "E102": ({**KEFU_MAX, "in_attendance": 1, "in_leave": 0.5, "in_skill": "８", "in_volume": 16}, {}),
+    # 纪律 1 次 → 3 (−2), 值日不达标 → 2 (−1), 转单 ' 8 ' (−2), 服务 15 (−5): 90 → 300 元; rows inserted above
+    "E103": ({**KEFU_MAX, "in_discipline": 1, "in_duty": "值日不达标", "in_conversion": " 8 ", "in_service": 15},
+             {"insert_rows_above": 3}),
+    # 考勤 2 → 3 (−3), 请假 2 → 3 (−3), 忘记值日 → 0 (−3), 合作 4 (−1), 接待 10 (−10): 80 → 200 元
+    "E104": ({**KEFU_MAX, "in_attendance": 2, "in_leave": 2, "in_duty": "忘记值日", "in_teamwork": 4,
+              "in_volume": 10}, {}),
+    # 结果 = 自评 × 20% + 上级 × 80%, 上级 alone when 自评 is blank:
+    # 20/20 → 20, 20/10 → 12, –/10 → 10, 15/15 → 15, 20/18 → 18.4: 业绩 75.4;
+    # 5级/4级 → 50 × 20% + 40 × 80% = 42, –/3级 → 30: 行为 72; 75.4 × 80% + 72 × 20% = 74.72 → C.
+    # 99 is typed over the total's formula.
+    "E201": ({"in_info_mgmt_self": 20, "in_info_mgmt_sup": 20, "in_archive_mgmt_self": 20, "in_archive_mgmt_sup": 10,
+              "in_revisit_sup": 10, "in_complaint_self": 15, "in_complaint_sup": 15, "in_call_quality_self": 20,
+              "in_call_quality_sup": 18, "in_service_knowledge_self": 5, "in_service_knowledge_sup": 4,
+              "in_customer_focus_sup": 3}, {"overwrite": {"out_total": 99}}),
+    # '优' and 15 are not levels of 20 / 10 / 0: no total
+    "E202": ({"in_info_mgmt_sup": "优", "in_archive_mgmt_sup": 15, "in_revisit_self": 20, "in_revisit_sup": 20,
+              "in_complaint_self": 20, "in_complaint_sup": 20, "in_call_quality_self": 20, "in_call_quality_sup": 20,
+              "in_service_knowledge_self": 5, "in_service_knowledge_sup": 5, "in_customer_focus_self": 5,
+              "in_customer_focus_sup": 5}, {}),
+    # 95 → 优; the table moved 2 rows down and 3 columns right
+    "E301": (MANAGER, {"move_table": (2, 3)}),
+    # 'abc' as a call volume: no total; 2 rows inserted above the table
+    "E302": ({**MANAGER, "in_call_volume_actual": "abc"}, {"insert_rows_above": 2}),
+}
+
+# 工号 → (总分, 绩效金额 / 考核等级, dense rank, dense reward, competition rank, competition reward)
+EXPECTED = {
+    "E101": (100, 300, 1, 500, 1, 500),
+    "E102": (90, 300, 2, 300, 2, 300),
+    "E103": (90, 300, 2, 300, 2, 300),
+    "E104": (80, 200, 3, 200, 4, None),
+    "E201": (74.72, "C", 1, 500, 1, 500),
+    "E202": (None, None, None, None, None, None),
+    "E301": (95, "优", 1, 500, 1, 500),
+    "E302": (None, None, None, None, None, None),
+}
+
+# the exact lines on stderr, in file order; paths relative to the month's folder
+PROBLEM_LINES = [
+    "其他表格.xlsx [not-xlkpi]: 不是 xlkpi 生成的考核表（缺少隐藏的 _xlkpi 记录）。",
+    '呼叫中心/E202_赵二_电话专员.xlsx: 电话专员!G9 (in_info_mgmt_sup) [not-a-level]: 应为 20、10 或 0，实际为 "优"。',
+    "呼叫中心/E202_赵二_电话专员.xlsx: 电话专员!G10 (in_archive_mgmt_sup) [not-a-level]: 应为 20、10 或 0，实际为 15。",
+    '呼叫中心/E302_孙二_呼叫中心经理.xlsx: 呼叫中心经理!F15 (in_call_volume_actual) [not-a-number]: '
+    '应为数字，实际为 "abc"。',
+    "呼叫中心/E999_钱旧_客服专员.xlsx [wrong-month]: 考核月份为 2026-10，不是要汇总的 2026-11。",
+    "客服部/E201_赵一_电话专员.xlsx: 电话专员!H19 (out_total) [formula-overwritten]: "
+    "计算公式被改成了数值 99；已按输入重新计算为 74.72。",
+    "客服部/坏文件.xlsx [damaged-file]: 不是有效的 Excel 工作簿（BadZipFile）。",
+]
+
+
+def run(*args):
+    result = CliRunner().invoke(main, [str(arg) for arg in args])
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result
+
+
+def generate(out: Path, month: str, roster_text: str) -> Path:
+    roster = out.parent / f"roster-{out.name}-{month}.csv"
+    roster.write_text(roster_text, encoding="utf-8")
+    result = run("generate", "--month", month, "--roster", roster, "--out", out, "--jobs", 1)
+    assert result.exit_code == 0, result.output
+    return out / month
+
+
+def snapshot(folder: Path) -> dict:
+    """Every file under `folder`: relative path → (bytes, mtime in ns)."""
+    return {path.relative_to(folder).as_posix(): (path.read_bytes(), path.stat().st_mtime_ns)
+            for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def summary_rows(path: Path) -> dict:
+    """The 汇总 sheet: 工号 → {column label: value}."""
+    sheet = openpyxl.load_workbook(path)["汇总"]
+    rows = list(sheet.iter_rows(values_only=True))
+    labels = rows[1]
+    return {row[0]: dict(zip(labels, row)) for row in rows[2:]}
+
+
+@pytest.fixture(scope="module")
+def filled_month(tmp_path_factory) -> Path:
+    """out/2026-11 as clerks leave it: eight filled workbooks and four files that are not."""
+    base = tmp_path_factory.mktemp("filled")
+    folder = generate(base / "out", MONTH, ROSTER)
+    assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.xlsx")) == sorted(FILES.values())
+    for employee, (values, options) in FILLS.items():
+        fill_workbook(folder / FILES[employee], values, **options)
+    # the workbook of another month
+    old = generate(base / "old", "2026-10", "工号,姓名,部门,岗位,考核人\nE999,钱旧,呼叫中心,客服专员,孙主管\n")
+    shutil.copy2(old / "呼叫中心" / "E999_钱旧_客服专员.xlsx", folder / "呼叫中心")
+    # random bytes named .xlsx, an Excel lock file, a workbook xlkpi did not make
+    (folder / "客服部" / "坏文件.xlsx").write_bytes(os.urandom(2000))
+    (folder / "客服部" / "~$E101_王一_客服专员.xlsx").write_bytes(b"\x05chen" + bytes(160))
+    other = openpyxl.Workbook()
+    other.active["A1"] = "工号"
+    other.save(folder / "其他表格.xlsx")
+    return folder
+
+
+@pytest.fixture
+def month_dir(filled_month, tmp_path) -> Path:
+    """A private copy of the filled month: `tmp/out/2026-11`."""
+    target = tmp_path / "out" / MONTH
+    shutil.copytree(filled_month, target)
+    return target
+
+
+def test_filled_files_moved_their_table(month_dir):
+    # the collector must find these through the names, not where the layout put them
+    assert cell_of(month_dir / FILES["E103"], "in_skill") == "客服专员!D17"
+    assert cell_of(month_dir / FILES["E302"], "in_call_volume_actual") == "呼叫中心经理!F15"
+    assert cell_of(month_dir / FILES["E301"], "out_total") == "呼叫中心经理!K21"
+
+
+def test_collect_command(month_dir):
+    out = month_dir.parent
+    before = snapshot(month_dir)
+    result = run("collect", out, "--month", MONTH)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == PROBLEM_LINES
+    assert result.stdout.splitlines() == [
+        "2026-11：汇总 8 份（已完成 6 份），问题 7 个，预警 0 人。",
+        f"汇总表：{out / '2026-11_汇总.xlsx'}",
+        f"历史记录：{out / 'xlkpi-ledger.sqlite'}",
+    ]
+    assert snapshot(month_dir) == before
+
+    rows = summary_rows(out / "2026-11_汇总.xlsx")
+    assert sorted(rows) == sorted(EXPECTED)
+    for employee, (total, outcome, rank, reward, _, _) in EXPECTED.items():
+        row = rows[employee]
+        grade_or_pay = row["绩效金额（元）"] if row["岗位"] == "客服专员" else row["考核等级"]
+        assert (row["总分"], grade_or_pay, row["部门内排名"], row["奖励（元）"]) == (total, outcome, rank, reward), \
+            employee
+        assert row["文件"] == FILES[employee]
+    assert rows["E301"]["考核系数"] == 1.3
+    assert rows["E101"]["填写状态"] == "已完成"
+    assert rows["E202"]["填写状态"].startswith("未完成")
+    assert (rows["E201"]["问题数"], rows["E202"]["问题数"], rows["E101"]["问题数"]) == (1, 2, 0)
+
+    problems = list(openpyxl.load_workbook(out / "2026-11_汇总.xlsx")["问题"].iter_rows(min_row=2, values_only=True))
+    assert [(file, code) for file, _, _, _, code, _ in problems] == [
+        (line.split(" [")[0].split(": ")[0], line.split("[")[1].split("]")[0]) for line in PROBLEM_LINES]
+
+
+def test_collect_command_competition_ranking(month_dir, tmp_path):
+    before = snapshot(month_dir)
+    summary = tmp_path / "competition.xlsx"
+    result = run("collect", month_dir, "--ranking", "competition", "--out", summary,
+                 "--ledger", tmp_path / "competition.sqlite")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == PROBLEM_LINES
+    rows = summary_rows(summary)
+    for employee, (total, _, _, _, rank, reward) in EXPECTED.items():
+        assert (rows[employee]["总分"], rows[employee]["部门内排名"], rows[employee]["奖励（元）"]) == (total, rank, reward)
+    assert snapshot(month_dir) == before
+
+
+def test_close_month(month_dir):
+    before = snapshot(month_dir)
+    report = close_month(month_dir)
+    assert report.month == MONTH
+    assert report.summary == month_dir.parent / "2026-11_汇总.xlsx"
+    assert [str(problem) for problem in report.problems] == PROBLEM_LINES
+    got = {}
+    for record in report.frame.to_dict("records"):
+        outcome = record["out_pay"] if record["form"] == "kefu_zhuanyuan" else record["out_grade"]
+        total, rank, reward = (None if value != value else value
+                               for value in (record["out_total"], record["rank"], record["reward"]))
+        outcome = None if outcome != outcome else outcome
+        got[record["hdr_employee_id"]] = (total, outcome, rank, reward)
+    assert got == {employee: expected[:4] for employee, expected in EXPECTED.items()}
+    assert report.flags == {}
+    assert snapshot(month_dir) == before
+
+
+def test_collect_twice(month_dir):
+    out = month_dir.parent
+    ledger = out / "xlkpi-ledger.sqlite"
+    assert run("collect", out, "--month", MONTH).exit_code == 1
+
+    def ledger_rows():
+        with sqlite3.connect(ledger) as db:
+            return db.execute("SELECT month, employee_id, total, rank FROM results ORDER BY employee_id").fetchall()
+
+    first = ledger_rows()
+    assert [employee for _, employee, _, _ in first] == sorted(EXPECTED)
+
+    again = run("collect", out, "--month", MONTH)
+    assert again.exit_code == 2
+    assert again.stderr == f"Error: 汇总文件 {out / '2026-11_汇总.xlsx'} 已存在；如需替换，请加 --force。\n"
+    assert ledger_rows() == first
+
+    forced = run("collect", out, "--month", MONTH, "--force")
+    assert forced.exit_code == 1
+    assert forced.stderr.splitlines() == PROBLEM_LINES
+    assert ledger_rows() == first
+    assert summary_rows(out / "2026-11_汇总.xlsx")["E104"]["部门内排名"] == 3
+
+
+# ------------------------------------------------------------------- three months
+SMALL_ROSTER = """工号,姓名,部门,岗位,考核人
+E101,王一,客服部,客服专员,陈主管
+E102,王二,客服部,客服专员,陈主管
+E103,王三,客服部,客服专员,陈主管
+"""
+
+# E101 first every month (100); E103 under 70 every month: 65, 69.5, 60 (专业技能 0, 反馈 0, 接待 10, …)
+THREE_MONTHS = {
+    "2026-09": {"E101": KEFU_MAX, "E102": {**KEFU_MAX, "in_volume": 10},
+                "E103": {**KEFU_MAX, "in_skill": 0, "in_feedback": 0, "in_volume": 10, "in_service": 15}},
+    "2026-10": {"E101": KEFU_MAX, "E102": {**KEFU_MAX, "in_skill": 5},
+                "E103": {**KEFU_MAX, "in_skill": 0, "in_feedback": 0, "in_volume": 10, "in_service": 19.5}},
+    "2026-11": {"E101": KEFU_MAX, "E102": {**KEFU_MAX, "in_attendance": 1},
+                "E103": {**KEFU_MAX, "in_skill": 0, "in_feedback": 0, "in_volume": 10, "in_service": 10}},
+}
+
+
+def test_three_months_history_and_flags(tmp_path):
+    out = tmp_path / "out"
+    names = {"E101": "王一", "E102": "王二", "E103": "王三"}
+    for month, fills in THREE_MONTHS.items():
+        folder = generate(out, month, SMALL_ROSTER)
+        for employee, values in fills.items():
+            fill_workbook(folder / "客服部" / f"{employee}_{names[employee]}_客服专员.xlsx", values)
+        result = run("collect", out, "--month", month)
+        assert result.exit_code == 0, result.output
+        assert result.stderr == ""
+
+    ledger = out / "xlkpi-ledger.sqlite"
+    low = run("history", "E103", "--ledger", ledger)
+    assert low.exit_code == 0
+    assert low.stdout.splitlines() == [
+        "王三（E103）  客服部",
+        "月份     表单      总分  等级  绩效金额  排名  状态",
+        "2026-09  客服专员  65          100       3     已完成",
+        "2026-10  客服专员  69.5        100       3     已完成",
+        "2026-11  客服专员  60          100       3     已完成",
+        "预警（截至 2026-11）：连续3个月低于70分",
+    ]
+    first = run("history", "E101", "--ledger", ledger)
+    assert first.stdout.splitlines()[2:] == [
+        "2026-09  客服专员  100         300       1     已完成",
+        "2026-10  客服专员  100         300       1     已完成",
+        "2026-11  客服专员  100         300       1     已完成",
+        "预警（截至 2026-11）：连续三次第一",
+    ]
+    assert run("history", "E102", "--ledger", ledger).stdout.splitlines()[-1] == "无预警（截至 2026-11）"
+
+    rows = summary_rows(out / "2026-11_汇总.xlsx")
+    assert {employee: row["预警"] or "" for employee, row in rows.items()} == {
+        "E101": "连续三次第一", "E102": "", "E103": "连续3个月低于70分"}
+    assert {employee: row["总分"] for employee, row in rows.items()} == {"E101": 100, "E102": 98, "E103": 60}

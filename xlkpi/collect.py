@@ -121,8 +121,13 @@ def _read(reader: WorkbookReader, label: str, month: str | None):
             problems.append(Problem(error.code, str(error), **where(spec.name)))
             inputs[spec.name] = None
             invalid.add(spec.name)
+    typed = dict(inputs)
+    for item in form.items():  # an item with a wrong input is not scored from its other inputs
+        names_of_item = [item.input_name(role) for role in item.roles]
+        if any(name in invalid for name in names_of_item):
+            inputs.update(dict.fromkeys(names_of_item))
     outputs = score(form, inputs)
-    problems.extend(_blank_problems(form, inputs, outputs, names, where, invalid))
+    problems.extend(_blank_problems(form, typed, outputs, names, where, invalid))
     for name, expected in outputs.items():
         if name not in names:
             continue
@@ -135,7 +140,7 @@ def _read(reader: WorkbookReader, label: str, month: str | None):
         elif cell.value not in (None, "") and cell.kind != "e" and not _same(cell.value, expected, form.decimals):
             problems.append(Problem("cached-mismatch", f"表中结果为 {shown(cell.value)}，按输入重新计算为 "
                                                        f"{_shown_result(expected)}。", **where(name)))
-    appraisal = Appraisal(label, form.id, form.version, meta.get("month", ""), header, inputs, outputs, problems)
+    appraisal = Appraisal(label, form.id, form.version, meta.get("month", ""), header, typed, outputs, problems)
     return appraisal, problems
 
 

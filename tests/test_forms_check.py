@@ -42,7 +42,7 @@ EXPECTED = {
     "empty-levels": "23: sections.work.items.quality.levels [empty-levels]: 等级列表不能为空。",
     "unknown-ref": "28: total.sum [unknown-ref]: 分组 \"bonus\" 不存在（已定义：work）。",
     "rule-count": "20: sections.work.items.quality [rule-count]: "
-                  "每个项目应有且只有一种评分规则（band、choice、levels、range、rating、deduct、bonus、achieve），"
+                  "每个项目应有且只有一种评分规则（band、choice、levels、range、rating、deduct、bonus、achieve、steps），"
                   "实际为：levels、range。",
     "bad-value": "19: sections.work.items.attendance.band.direction [bad-value]: "
                  "方向应为 higher（越高越好）或 lower（越低越好），实际为 \"down\"。",
@@ -92,7 +92,7 @@ def test_invalid_file_reports_its_one_problem(run, code):
     assert result.stdout == "发现 1 个问题：1 个文件未通过检查，0 个文件通过检查。\n"
 
 
-@pytest.mark.parametrize("name", ["minimal.yaml", "example.yaml"])
+@pytest.mark.parametrize("name", ["minimal.yaml", "example.yaml", "concepts.yaml"])
 def test_valid_file_passes(run, name):
     result = run("forms", "check", FORMS / "valid" / name)
     assert result.exit_code == 0
@@ -135,10 +135,10 @@ def test_every_file_is_checked_and_a_missing_file_is_a_problem(run):
 
 def test_builtin_forms_check_clean(run):
     files = sorted(Path("workbook_templates").glob("*.yaml"))
-    assert len(files) == 3
+    assert len(files) == 8
     result = run("forms", "check", *files)
     assert result.stderr == ""
-    assert result.stdout == "3 个文件通过检查。\n"
+    assert result.stdout == "8 个文件通过检查。\n"
     assert result.exit_code == 0
 
 
@@ -155,9 +155,12 @@ def test_forms_lists_the_builtin_forms_from_any_directory(run, monkeypatch, tmp_
     assert result.exit_code == 0
     rows = lines(result.stdout)
     assert [row.split()[:2] for row in rows] == [
-        ["dianhua_zhuanyuan", "电话专员"], ["hujiao_jingli", "呼叫中心经理"], ["kefu_zhuanyuan", "客服专员"]]
-    assert [row.split()[2:4] for row in rows] == [["v1", "7"], ["v1", "10"], ["v1", "11"]]
-    assert rows[1] == "hujiao_jingli      呼叫中心经理  v1  10 项  呼叫中心经理绩效考核指标量表"
+        ["dianhua_zhuanyuan", "电话专员"], ["hujiao_jingli", "呼叫中心经理"], ["kefu_renyuan", "客户服务人员"],
+        ["kefu_zhuanyuan", "客服专员"], ["kefu_zhuanyuan_menshi", "客服专员（门市）"], ["kefu_zhuguan", "客服主管"],
+        ["kefubu_jingli", "客服部经理"], ["wangdian_kefu", "网店客服"]]
+    assert [row.split()[2:4] for row in rows] == [["v1", "7"], ["v1", "10"], ["v1", "11"], ["v1", "11"],
+                                                  ["v1", "10"], ["v1", "14"], ["v1", "10"], ["v1", "8"]]
+    assert rows[1] == "hujiao_jingli          呼叫中心经理      v1  10 项  呼叫中心经理绩效考核指标量表"
     assert rows[0].endswith("  客服部电话专员工作考核表（月度）")
     # the columns line up in a terminal, where a Chinese character is two columns wide
     for marker in (" v1", " 项"):
@@ -220,8 +223,10 @@ def test_unknown_form_is_an_error_not_a_traceback(run):
     result = run("score", "经理", "in_x=1")
     assert result.exit_code == 1
     assert result.stdout == ""
-    assert result.stderr == ("Error: 未知的表单 \"经理\"。是否应为 \"呼叫中心经理\"？可用的表单："
-                             "电话专员（dianhua_zhuanyuan）、呼叫中心经理（hujiao_jingli）、客服专员（kefu_zhuanyuan）。\n")
+    assert result.stderr == ("Error: 未知的表单 \"经理\"。是否应为 \"客服部经理\"？可用的表单："
+                             "电话专员（dianhua_zhuanyuan）、呼叫中心经理（hujiao_jingli）、客户服务人员（kefu_renyuan）、"
+                             "客服专员（kefu_zhuanyuan）、客服专员（门市）（kefu_zhuanyuan_menshi）、客服主管（kefu_zhuguan）、"
+                             "客服部经理（kefubu_jingli）、网店客服（wangdian_kefu）。\n")
     shown = run("forms", "show", "销售")
     assert shown.exit_code == 1
     assert shown.stderr.startswith("Error: 未知的表单 \"销售\"。可用的表单：电话专员（dianhua_zhuanyuan）")

@@ -116,7 +116,7 @@ def test_roster_problems(cwd):
     assert result.stderr.splitlines() == [
         'roster.csv:3 [duplicate-employee]: 工号 "E1" 重复（第 2 行已出现）。',
         "roster.csv:4 [blank]: 姓名为空：每一行都应填写工号、姓名和岗位。",
-        'roster.csv:5 [unknown-form]: 岗位 "客服专管" 不是已知的表单，是否应为 "客服专员"？',
+        'roster.csv:5 [unknown-form]: 岗位 "客服专管" 不是已知的表单，是否应为 "客服主管"？',
     ]
     assert closing_line(2, 0, 3, "out").fullmatch(result.stdout.rstrip("\n"))
     assert sorted(files(cwd / "out")) == ["2026-11/呼叫中心/E4_丁_呼叫中心经理.xlsx", "2026-11/客服部/E1_甲_客服专员.xlsx"]

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-FORMS = ["kefu_zhuanyuan.yaml", "dianhua_zhuanyuan.yaml", "hujiao_jingli.yaml"]
+FORMS = ["kefu_zhuanyuan.yaml", "dianhua_zhuanyuan.yaml", "hujiao_jingli.yaml", "wangdian_kefu.yaml",
+         "kefu_zhuanyuan_menshi.yaml", "kefu_renyuan.yaml", "kefubu_jingli.yaml", "kefu_zhuguan.yaml"]
 
 
 @pytest.mark.slow

@@ -19,6 +19,8 @@ from xlkpi.sampling import random_filling
 from .sheetvalues import defined_cells, layout_cells, mismatches, read_values
 
 FILLINGS_PER_FORM = 200
+# One xdist worker builds the module's batch; with `--dist loadgroup` the others never repeat it.
+pytestmark = pytest.mark.xdist_group("libreoffice")
 FORMS = sorted(xlkpi.builtin_forms())
 
 

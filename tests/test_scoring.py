@@ -451,7 +451,9 @@ def test_blank_stays_blank(case):
     assert BLANK_CASES[case]() is None
 
 
-ITEM_COUNTS = {KEFU: 11, DIANHUA: 7, HUJIAO: 10}  # the rows of forms.md's tables
+ITEM_COUNTS = {KEFU: 11, DIANHUA: 7, HUJIAO: 10,  # the rows of forms.md's tables
+               "wangdian_kefu": 8, "kefu_zhuanyuan_menshi": 10, "kefu_renyuan": 11, "kefubu_jingli": 10,
+               "kefu_zhuguan": 14}
 
 
 @pytest.mark.parametrize("form_id", sorted(ITEM_COUNTS))

@@ -10,6 +10,7 @@ reported. Files are only read, never written; a bad file never stops the others.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from concurrent.futures import ProcessPoolExecutor
@@ -19,7 +20,7 @@ from pathlib import Path
 from .errors import FormError, Problem, ScoringError
 from .forms import builtin_forms
 from .inputs import check_value, shown
-from .layout import META_SHEET
+from .layout import META_SHEET, a1
 from .periods import parse_month
 from .reader import DamagedWorkbook, WorkbookReader
 from .scoring import excel_round, score
@@ -43,16 +44,33 @@ class Appraisal:
 
 
 def find_workbooks(directory) -> list:
-    """Every workbook under `directory`, sorted, without Excel's lock files (`~$...`) and xlkpi's backups."""
-    root = Path(directory)
+    """Every workbook under `directory`, sorted, without Excel's lock files (`~$...`) and xlkpi's backups.
+
+    Symbolic links to folders are not followed; to files, they are. Unreadable folders are skipped."""
     found = []
-    for path in root.rglob("*"):
-        name = path.name
-        if path.suffix.lower() not in WORKBOOK_SUFFIXES or name.startswith(("~$", ".~")):
-            continue
-        if _BACKUP.search(path.stem) or not path.is_file():
-            continue
-        found.append(path)
+
+    def walk(folder):
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            return
+        for entry in entries:
+            name = entry.name
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    walk(entry.path)
+                    continue
+                stem, suffix = os.path.splitext(name)
+                if suffix.lower() not in WORKBOOK_SUFFIXES or name.startswith(("~$", ".~")) or _BACKUP.search(stem):
+                    continue
+                if entry.is_file():
+                    found.append(Path(entry.path))
+            except OSError:
+                continue
+
+    walk(Path(directory))
+    if os.sep == "/":  # the order of Path objects, by their parts, without comparing the objects
+        return sorted(found, key=lambda path: str(path).split("/"))
     return sorted(found)
 
 
@@ -75,6 +93,42 @@ def read_appraisal(path, *, month: str | None = None, shown_as: str | None = Non
             return None, [Problem("damaged-file", str(error), file=label)]
 
 
+class _Plan:
+    """What reading one form needs, worked out once per form: its input specs, each item with
+    the names of its inputs, and each input's spec by name."""
+
+    def __init__(self, form):
+        self.form = form
+        self.specs = form.input_specs()
+        self.spec_by_name = {spec.name: spec for spec in self.specs}
+        self.items = [(item, [item.input_name(role) for role in item.roles]) for item in form.items()]
+
+
+_PLANS: dict = {}
+
+
+def _plan(form) -> _Plan:
+    plan = _PLANS.get(form.id)
+    if plan is None or plan.form is not form:
+        plan = _PLANS[form.id] = _Plan(form)
+    return plan
+
+
+_SCORES: dict = {}
+
+
+def _score(form, inputs: dict) -> dict:
+    """`score(form, inputs)`, remembered for inputs seen before: the blank workbooks of a form, and
+    every workbook filled the same way, score alike."""
+    key = (form.id, tuple(inputs), repr(tuple(inputs.values())))  # repr: -0.0 is not 0.0
+    found = _SCORES.get(key)
+    if found is None or found[0] is not form:
+        if len(_SCORES) >= 4096:
+            _SCORES.clear()
+        found = _SCORES[key] = (form, score(form, inputs))
+    return dict(found[1])
+
+
 def _read(reader: WorkbookReader, label: str, month: str | None):
     meta = reader.key_values(META_SHEET) if META_SHEET in reader.sheets else {}
     if "form_id" not in meta:
@@ -89,13 +143,12 @@ def _read(reader: WorkbookReader, label: str, month: str | None):
                               file=label)]
     if month is not None and meta.get("month") != month:
         return None, [Problem("wrong-month", f"考核月份为 {meta.get('month')}，不是要汇总的 {month}。", file=label)]
+    plan = _plan(form)
     names = reader.defined_names()
     problems = []
 
     def where(name):
         sheet, row, col = names[name]
-        from .layout import a1
-
         return {"file": label, "sheet": sheet, "cell": a1(row, col), "name": name}
 
     header = {}
@@ -108,7 +161,7 @@ def _read(reader: WorkbookReader, label: str, month: str | None):
 
     inputs = {}
     invalid = set()
-    for spec in form.input_specs():
+    for spec in plan.specs:
         if spec.name not in names:
             problems.append(Problem("missing-name", f"找不到定义名称 {spec.name}（可能被删除）。", file=label,
                                     name=spec.name))
@@ -122,12 +175,12 @@ def _read(reader: WorkbookReader, label: str, month: str | None):
             inputs[spec.name] = None
             invalid.add(spec.name)
     typed = dict(inputs)
-    for item in form.items():  # an item with a wrong input is not scored from its other inputs
-        names_of_item = [item.input_name(role) for role in item.roles]
-        if any(name in invalid for name in names_of_item):
-            inputs.update(dict.fromkeys(names_of_item))
-    outputs = score(form, inputs)
-    problems.extend(_blank_problems(form, typed, outputs, names, where, invalid))
+    if invalid:  # an item with a wrong input is not scored from its other inputs
+        for _, names_of_item in plan.items:
+            if any(name in invalid for name in names_of_item):
+                inputs.update(dict.fromkeys(names_of_item))
+    outputs = _score(form, inputs)
+    problems.extend(_blank_problems(form, typed, outputs, names, where, invalid, plan=plan))
     for name, expected in outputs.items():
         if name not in names:
             continue
@@ -144,12 +197,13 @@ def _read(reader: WorkbookReader, label: str, month: str | None):
     return appraisal, problems
 
 
-def _blank_problems(form, inputs, outputs, names, where, invalid=frozenset()):
+def _blank_problems(form, inputs, outputs, names, where, invalid=frozenset(), *, plan=None):
     """One `blank` problem per item that cannot be scored because an input is empty.
 
     Inputs in `invalid` hold a value already reported as wrong: they are not called blank."""
+    plan = plan or _plan(form)
     problems = []
-    for item in form.items():
+    for item, _ in plan.items:
         if outputs.get(f"out_{item.id}") is not None:
             continue
         roles = item.roles
@@ -162,7 +216,7 @@ def _blank_problems(form, inputs, outputs, names, where, invalid=frozenset()):
             name = item.input_name(role)
             if name not in names or name in invalid:
                 continue
-            spec = next(s for s in form.input_specs() if s.name == name)
+            spec = plan.spec_by_name[name]
             what = f"{item.name}（{spec.label}）" if role else item.name
             problems.append(Problem("blank", f"未填写：{what}。", **where(name)))
     return problems
@@ -197,6 +251,54 @@ def _read_one(args):
     return read_appraisal(path, month=month, shown_as=label)
 
 
+_KEYS: dict = {}  # one tuple object per distinct key sequence, so that a chunk of results pickles it once
+
+
+def _keys(names) -> tuple:
+    names = tuple(names)
+    return _KEYS.setdefault(names, names)
+
+
+def _read_packed(args):
+    """`_read_one` in plain tuples, as a worker sends it back (a fraction of the pickling of objects)."""
+    appraisal, problems = _read_one(args)
+    packed = [tuple(p.__dict__[name] for name in _PROBLEM_FIELDS) for p in problems]
+    if appraisal is None:
+        return None, packed
+    return (appraisal.file, appraisal.form_id, appraisal.form_version, appraisal.month,
+            _keys(appraisal.header), tuple(appraisal.header.values()),
+            _keys(appraisal.inputs), tuple(appraisal.inputs.values()),
+            _keys(appraisal.outputs), tuple(appraisal.outputs.values())), packed
+
+
+_PROBLEM_FIELDS = tuple(field.name for field in dataclasses.fields(Problem))
+
+
+def _problem(fields) -> Problem:
+    """A Problem from its field values, made as unpickling makes it (its fields set directly)."""
+    problem = object.__new__(Problem)
+    problem.__dict__.update(zip(_PROBLEM_FIELDS, fields))
+    return problem
+
+
+def _unpack(result):
+    packed, packed_problems = result
+    problems = [_problem(fields) for fields in packed_problems]
+    if packed is None:
+        return None, problems
+    file, form_id, version, month, header_keys, header, input_keys, inputs, output_keys, outputs = packed
+    return Appraisal(file, form_id, version, month, dict(zip(header_keys, header)), dict(zip(input_keys, inputs)),
+                     dict(zip(output_keys, outputs)), problems), problems
+
+
+def _label(path: Path, root: Path, prefix: str) -> str:
+    """`path` relative to `root`, with forward slashes."""
+    text = str(path)
+    if os.sep == "/" and text.startswith(prefix):
+        return text[len(prefix):]
+    return path.relative_to(root).as_posix()
+
+
 def read_all(directory, month: str | None = None, *, jobs: int | None = None):
     """Read every workbook under `directory` (in parallel over `jobs` processes).
 
@@ -209,11 +311,14 @@ def read_all(directory, month: str | None = None, *, jobs: int | None = None):
     if month is not None:
         month = parse_month(month)
     files = find_workbooks(root)
-    tasks = [(path, month, path.relative_to(root).as_posix()) for path in files]
+    prefix = str(root) + os.sep if str(root) != os.sep else os.sep
+    tasks = [(str(path), month, _label(path, root, prefix)) for path in files]
     jobs = jobs or min(os.cpu_count() or 1, 4)
+    builtin_forms()  # loaded once here: the workers start as copies of this process where they can
     if jobs > 1 and len(tasks) >= 200:
+        chunk = max(16, min(128, len(tasks) // (jobs * 8)))
         with ProcessPoolExecutor(jobs) as pool:
-            results = list(pool.map(_read_one, tasks, chunksize=64))
+            results = [_unpack(result) for result in pool.map(_read_packed, tasks, chunksize=chunk)]
     else:
         results = [_read_one(task) for task in tasks]
     appraisals, problems = [], []
@@ -243,6 +348,44 @@ def rank_values(values, method: str = "dense") -> list:
 DEFAULT_REWARDS = (500, 300, 200)
 
 
+_EXTRA = ("form", "form_name", "form_version", "file", "problems")
+
+
+def _frame(pd, appraisals: list):
+    """One row per appraisal: its header, inputs and outputs, then form, form_name, form_version,
+    file and the number of problems; columns in the order they first appear, NaN where a row has
+    no such column. The same frame as `pd.DataFrame` of one dict per row, built from one tuple per
+    row, consuming `appraisals` as it goes (a tenth of the memory of the dicts)."""
+    forms = builtin_forms()
+    columns = {}
+    layouts = {}  # the key sequence of a row → where its values go
+    for appraisal in appraisals:
+        key = (tuple(appraisal.header), tuple(appraisal.inputs), tuple(appraisal.outputs))
+        if key not in layouts:
+            names = [*key[0], *key[1], *key[2], *_EXTRA]
+            positions = {}
+            for name in names:  # a later value of the same name wins, in the place of the first
+                positions[name] = columns.setdefault(name, len(columns))
+            layouts[key] = list(positions.values()), list(positions)
+    nan = float("nan")
+    width = len(columns)
+    rows = []
+    for index, appraisal in enumerate(appraisals):
+        key = (tuple(appraisal.header), tuple(appraisal.inputs), tuple(appraisal.outputs))
+        positions, names = layouts[key]
+        merged = {**appraisal.header, **appraisal.inputs, **appraisal.outputs}
+        merged.update(form=appraisal.form_id, form_name=forms[appraisal.form_id].name,
+                      form_version=appraisal.form_version, file=appraisal.file, problems=len(appraisal.problems))
+        row = [nan] * width
+        for position, name in zip(positions, names):
+            row[position] = merged[name]
+        rows.append(tuple(row))
+        appraisals[index] = None
+    if not rows:
+        return pd.DataFrame()
+    return pd.DataFrame(rows, columns=list(columns))
+
+
 def collect_month(directory, month: str | None = None, *, ranking: str = "dense", rewards=DEFAULT_REWARDS,
                   jobs: int | None = None):
     """Collect a month's filled workbooks.
@@ -256,15 +399,8 @@ def collect_month(directory, month: str | None = None, *, ranking: str = "dense"
     import pandas as pd
 
     appraisals, problems = read_all(directory, month, jobs=jobs)
-    rows = []
-    forms = builtin_forms()
-    for appraisal in appraisals:
-        row = {**appraisal.header, **appraisal.inputs, **appraisal.outputs}
-        row.update(form=appraisal.form_id, form_name=forms[appraisal.form_id].name, form_version=appraisal.form_version,
-                   file=appraisal.file,
-                   problems=len(appraisal.problems))
-        rows.append(row)
-    frame = pd.DataFrame(rows)
+    frame = _frame(pd, appraisals)
+    del appraisals
     if frame.empty:
         frame = pd.DataFrame(columns=["hdr_employee_id", "form", "file", "out_total", "rank", "reward"])
         return frame, problems

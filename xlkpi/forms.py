@@ -27,22 +27,25 @@ from .model import (
     BonusRule,
     ChoiceRule,
     Column,
+    Count,
     DeductRule,
     Form,
     HeaderField,
     Item,
     LevelsRule,
     Outcome,
+    RESERVED_ROLES,
     RangeRule,
     Rater,
     RatingRule,
     Section,
+    StepsRule,
     Total,
 )
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
-RULE_KEYS = ("band", "choice", "levels", "range", "rating", "deduct", "bonus", "achieve")
-COLUMN_SHOWS = ("seq", "name", "points", "weight", "text", "levels", "score", "weighted")
+RULE_KEYS = ("band", "choice", "levels", "range", "rating", "deduct", "bonus", "achieve", "steps")
+COLUMN_SHOWS = ("seq", "name", "points", "weight", "text", "levels", "score", "weighted", "note", "prompt", "rate")
 RATER_IDS = ("self", "sup", "peer")
 
 FORM_KEYS = {"id", "name", "version", "title", "position", "source", "landscape", "decimals",
@@ -50,16 +53,21 @@ FORM_KEYS = {"id", "name", "version", "title", "position", "source", "landscape"
 FORM_REQUIRED = ("id", "name", "version", "title", "sections", "total")
 SECTION_KEYS = {"id", "name", "points", "total", "raters", "items"}
 ITEM_KEYS = {"id", "name", "points", "weight", "text", "note", "raters", "input", *RULE_KEYS}
-INPUT_KEYS = {"min", "max", "integer", "percent", "unit", "prompt"}
+INPUT_KEYS = {"min", "max", "integer", "percent", "unit", "prompt", "ratio"}
 RULE_FIELDS = {
     "band": ({"direction", "thresholds", "scores", "else"}, ("thresholds", "scores")),
     "range": ({"min", "max"}, ("min", "max")),
     "rating": ({"points_per_level", "levels"}, ("levels",)),
-    "deduct": ({"points", "each", "floor"}, ("points", "each")),
-    "bonus": ({"each", "cap"}, ("each",)),
+    "deduct": ({"points", "each", "floor", "counts"}, ("points",)),
+    "bonus": ({"each", "cap", "counts"}, ()),
     "achieve": ({"direction", "target", "cap", "format", "unit"}, ("direction", "target")),
+    "steps": ({"points", "target", "direction", "step", "deduct", "add", "partial", "floor", "cap"},
+              ("points", "target", "direction")),
 }
-OUTCOME_KEYS = {"id", "label", "thresholds", "values", "else", "money"}
+RATIO_RULES = ("band", "steps")
+RATIO_KEYS = {"num", "den"}
+COUNT_KEYS = {"id", "label", "each", "unit", "integer"}
+OUTCOME_KEYS = {"id", "label", "thresholds", "values", "else", "money", "base"}
 HEADER_KEYS = {"field", "label", "text"}
 COLUMN_KEYS = {"label", "show", "input", "width", "group"}
 RATER_KEYS = {"label", "weight"}
@@ -293,11 +301,15 @@ def _build_raters(entry, check):
     return raters
 
 
-def _check_weight_sum(check, path, line, what, weights):
+def _check_weight_sum(check, path, line, what, weights, expected=1.0):
+    """Weights that must sum to 100% (or to `expected`: a weighted section worth 75 points, 75%)."""
     total = sum(Decimal(repr(w)) for w in weights)
-    if weights and total != 1:
+    wanted = Decimal(repr(expected))
+    if weights and total != wanted:
         parts = " + ".join(_pct(w) for w in weights)
-        check.problem("weight-sum", path, line, f"{what}的权重合计为 {_pct(float(total))}，应为 100%（{parts}）。")
+        worth = "" if expected == 1.0 else f"（分组 {_num(expected * 100)} 分，各项按 100 分计）"
+        check.problem("weight-sum", path, line,
+                      f"{what}的权重合计为 {_pct(float(total))}，应为 {_pct(expected)}{worth}（{parts}）。")
 
 
 def _build_section(node, path, check, seen_ids, rater_ids, raters):
@@ -330,6 +342,8 @@ def _build_section(node, path, check, seen_ids, rater_ids, raters):
         if len(weights) != len(items):
             check.problem("missing-key", f"{path}.items", items_line,
                           f"{name}中有的项目写了权重，有的没写：应全部写明。")
+        elif total_kind == "weighted" and points is not None:
+            _check_weight_sum(check, f"{path}.items", items_line, name, weights, points / 100)
         else:
             _check_weight_sum(check, f"{path}.items", items_line, name, weights)
     elif total_kind == "weighted" and not unread:
@@ -380,6 +394,7 @@ def _build_item(node, path, check, seen_ids, rater_ids, section_raters):
     input_fields = {}
     if "input" in fields:
         input_fields = check.mapping(fields["input"][0], f"{path}.input", INPUT_KEYS) or {}
+    ratio = _build_ratio(input_fields.get("ratio"), f"{path}.input.ratio", check, rule_key)
     low = check.number(input_fields.get("min"), f"{path}.input.min")
     high = check.number(input_fields.get("max"), f"{path}.input.max")
     if low is not None and high is not None and low > high:
@@ -397,7 +412,26 @@ def _build_item(node, path, check, seen_ids, rater_ids, section_raters):
         percent=check.boolean(input_fields.get("percent"), f"{path}.input.percent"),
         unit=check.text(input_fields.get("unit"), f"{path}.input.unit"),
         prompt=check.text(input_fields.get("prompt"), f"{path}.input.prompt"),
+        ratio=ratio,
     )
+
+
+def _build_ratio(entry, path, check, rule_key):
+    """`input.ratio: {num: 最终付款人数, den: 询单人数}` → (num label, den label), or ()."""
+    if entry is None:
+        return ()
+    fields = check.mapping(entry[0], path, RATIO_KEYS, ("num", "den"))
+    if fields is None:
+        return ()
+    if rule_key not in RATIO_RULES:
+        check.problem("bad-value", path, entry[1],
+                      f"比率（ratio）只能用于 {'、'.join(RATIO_RULES)} 规则，不能用于 {rule_key}。")
+        return ()
+    labels = tuple(check.text(fields.get(key), f"{path}.{key}", required=True) for key in ("num", "den"))
+    for key, label in zip(("num", "den"), labels):
+        if key in fields and not label:
+            check.problem("missing-key", f"{path}.{key}", fields[key][1], f"比率的{'分子' if key == 'num' else '分母'}应写明名称。")
+    return labels if all(labels) else ()
 
 
 def _id_path(path, node):
@@ -438,13 +472,17 @@ def _build_rule(key, entry, path, check):
             texts = [check.text((level, level.line), f"{path}.levels[{i}]") for i, level in enumerate(levels)]
         points = check.number(fields.get("points_per_level"), f"{path}.points_per_level", default=10.0)
         return RatingRule(points, tuple(texts)) if texts else None
-    if key == "deduct":
-        return DeductRule(check.number(fields.get("points"), f"{path}.points", default=0.0),
-                          check.number(fields.get("each"), f"{path}.each", default=0.0),
-                          check.number(fields.get("floor"), f"{path}.floor", default=0.0))
-    if key == "bonus":
-        return BonusRule(check.number(fields.get("each"), f"{path}.each", default=0.0),
-                         check.number(fields.get("cap"), f"{path}.cap"))
+    if key in ("deduct", "bonus"):
+        counts = _build_counts(fields, path, check, node.line)
+        if counts is None:
+            return None
+        each = check.number(fields.get("each"), f"{path}.each", default=0.0)
+        if key == "deduct":
+            return DeductRule(check.number(fields.get("points"), f"{path}.points", default=0.0), each,
+                              _limit(fields.get("floor"), f"{path}.floor", check, default=0.0), counts)
+        return BonusRule(each, check.number(fields.get("cap"), f"{path}.cap"), counts)
+    if key == "steps":
+        return _build_steps(fields, path, check, node.line)
     # achieve
     direction = _direction(fields.get("direction"), f"{path}.direction", check)
     target_entry = fields.get("target")
@@ -459,6 +497,80 @@ def _build_rule(key, entry, path, check):
         check.problem("bad-value", f"{path}.target", target_entry[0].line, f"目标值应大于 0，实际为 {_num(target)}。")
     cap = check.number(fields.get("cap"), f"{path}.cap", default=1.0)
     return AchieveRule(direction, target, cap, fmt == "percent", check.text(fields.get("unit"), f"{path}.unit"))
+
+
+def _build_counts(fields, path, check, line):
+    """The `counts` of a deduct or bonus item: () for a single count given by `each`;
+    None when neither or both of `each` and `counts` are given, or a count is unreadable."""
+    if ("each" in fields) == ("counts" in fields):
+        if "each" in fields:
+            check.problem("rule-count", path, line, "应写 each（一种次数）或 counts（多种次数）之一，不能同时写。")
+        else:
+            check.problem("missing-key", _join(path, "each"), line, "缺少必填的键 \"each\"（或用 counts 列出多种次数）。")
+        return None
+    if "each" in fields:
+        return ()
+    entries = check.sequence(fields["counts"][0], f"{path}.counts", empty_code="empty-levels", what="次数列表")
+    if not entries:
+        return None
+    counts = []
+    seen: dict = {}
+    before = len(check.problems)
+    for i, node in enumerate(entries):
+        where = f"{path}.counts[{i}]"
+        count = check.mapping(node, where, COUNT_KEYS, ("id", "label", "each"))
+        if count is None or not {"id", "label", "each"} <= set(count):
+            continue
+        count_id = check.ident(count["id"], f"{where}.id", seen)
+        if count_id in RESERVED_ROLES:
+            check.problem("bad-value", f"{where}.id", count["id"][0].line,
+                          f"次数的 id 不能用保留的输入角色名 \"{count_id}\"（{'、'.join(RESERVED_ROLES)}）。")
+        each = check.number(count["each"], f"{where}.each", default=0.0)
+        if each is not None and each <= 0:
+            check.problem("bad-value", f"{where}.each", count["each"][0].line, f"每次分值应大于 0，实际为 {_num(each)}。")
+        counts.append(Count(count_id, check.text(count["label"], f"{where}.label", required=True), each,
+                            check.text(count.get("unit"), f"{where}.unit"),
+                            check.boolean(count.get("integer"), f"{where}.integer", default=True)))
+    if len(check.problems) > before or len(counts) < len(entries):
+        return None
+    return tuple(counts)
+
+
+def _limit(entry, path, check, default):
+    """A floor or cap: a number, or `none` (no limit: None); `default` when absent."""
+    if entry is None:
+        return default
+    node, _ = entry
+    if node.value is None or (isinstance(node.value, str) and node.value.strip().lower() == "none"):
+        return None
+    return check.number(entry, path, default=default)
+
+
+def _build_steps(fields, path, check, line):
+    """A `steps` rule, after checking that steps are positive, points per step not negative,
+    at least one of deduct and add given, and the floor below the cap."""
+    lower = _direction(fields.get("direction"), f"{path}.direction", check)
+    points = check.number(fields.get("points"), f"{path}.points", default=0.0)
+    target = check.number(fields.get("target"), f"{path}.target", default=0.0)
+    step = check.number(fields.get("step"), f"{path}.step", default=1.0)
+    deduct = check.number(fields.get("deduct"), f"{path}.deduct", default=0.0)
+    add = check.number(fields.get("add"), f"{path}.add", default=0.0)
+    floor = _limit(fields.get("floor"), f"{path}.floor", check, default=0.0)
+    cap = _limit(fields.get("cap"), f"{path}.cap", check, default=None)
+    if step is not None and step <= 0:
+        check.problem("bad-value", f"{path}.step", fields["step"][0].line, f"步长应大于 0，实际为 {_num(step)}。")
+    for key, value in (("deduct", deduct), ("add", add)):
+        if value is not None and value < 0:
+            check.problem("bad-value", f"{path}.{key}", fields[key][0].line, f"每步分值不能为负数，实际为 {_num(value)}。")
+    if deduct == 0 and add == 0:
+        check.problem("missing-key", _join(path, "deduct"), line,
+                      "应写 deduct（每差一步扣的分）或 add（每超一步加的分），或两者都写。")
+    if floor is not None and cap is not None and floor >= cap:
+        check.problem("bad-value", f"{path}.cap", fields["cap"][0].line, f"上限 {_num(cap)} 应大于下限 {_num(floor)}。")
+    partial = check.boolean(fields.get("partial"), f"{path}.partial")
+    if lower is None or None in (points, target, step, deduct, add):
+        return None
+    return StepsRule(points, target, lower, step, deduct, add, partial, floor, cap)
 
 
 def _direction(entry, path, check):
@@ -584,11 +696,28 @@ def _build_outcomes(entry, check, seen_ids):
     outcomes = []
     for i, node in enumerate(check.sequence(entry[0], "outcomes") or []):
         path = f"outcomes[{i}]"
-        fields = check.mapping(node, _id_path(path, node), OUTCOME_KEYS, ("id", "label", "thresholds", "values"))
+        fields = check.mapping(node, _id_path(path, node), OUTCOME_KEYS, ("id", "label"))
         if fields is None or "id" not in fields:
             continue
         outcome_id = check.ident(fields["id"], f"{path}.id", seen_ids)
         path = f"outcomes.{outcome_id}"
+        banded = [key for key in ("thresholds", "values", "else") if key in fields]
+        if "base" in fields:
+            if banded:
+                check.problem("rule-count", path, node.line,
+                              "结果应写 thresholds 和 values（按总分分档）或 base（按总分比例）之一，不能同时写。")
+                continue
+            base = check.number(fields["base"], f"{path}.base")
+            if base is not None and base <= 0:
+                check.problem("bad-value", f"{path}.base", fields["base"][0].line, f"基数应大于 0，实际为 {_num(base)}。")
+            if base is not None:
+                outcomes.append(Outcome(outcome_id, check.text(fields.get("label"), f"{path}.label"), None,
+                                        check.boolean(fields.get("money"), f"{path}.money"), base))
+            continue
+        for key in ("thresholds", "values"):
+            if key not in fields:
+                check.problem("missing-key", _join(path, key), node.line,
+                              f"缺少必填的键 \"{key}\"（或用 base 按总分比例计算）。")
         numeric = all(isinstance(n.value, (int, float)) and not isinstance(n.value, bool)
                       for n in (fields["values"][0].value if "values" in fields and
                                 isinstance(fields["values"][0].value, list) else []))
@@ -658,13 +787,18 @@ def _text_list(entry, path, check):
 # ----------------------------------------------------------------- cross-checks
 def _check_columns_cover_inputs(form: Form, check: _Checker, line: int = 1):
     roles = {column.input for column in form.columns if column.input}
+    shows = {column.show for column in form.columns if column.show}
     for item in form.items():
         for role in item.roles:
-            wanted = role or "value"
+            wanted = "value" if item.stacked or not role else role
             if wanted not in roles:
                 check.problem("unknown-ref", "columns", line,
                               f"项目 {item.id} 的输入（{wanted}）没有对应的列：请在 columns 中加入 input: {wanted}。")
                 return
+        if item.ratio and "rate" not in shows:
+            check.problem("unknown-ref", "columns", line,
+                          f"项目 {item.id} 按比率（ratio）计分，比率没有对应的列：请在 columns 中加入 show: rate。")
+            return
 
 
 # ----------------------------------------------------------------- public API

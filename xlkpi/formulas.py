@@ -1,9 +1,10 @@
 """The scoring rules of `scoring.py` written as Excel formulas, in two dialects.
 
 * `native`: functions that Excel 2010+, WPS and LibreOffice all compute (IF,
-  AND, OR, MIN, MAX, COUNT, ROUND, NA); no add-in, no dynamic arrays.
+  AND, OR, MIN, MAX, COUNT, ROUND, INT, ROUNDUP, NA); no add-in, no dynamic arrays.
 * `udf`: the same cells as calls to the KPI_* functions of `udfs.py`, where
-  one exists for the rule.
+  one exists for the rule; the native formula where none does (steps, several
+  counts, ratios, a floor of none, an amount proportional to the total).
 
 Each formula performs the engine's arithmetic in the engine's order, so that
 the sheet and `xlkpi.score` give the same double before rounding. Formulas
@@ -14,7 +15,7 @@ a range argument of a KPI_* call uses the cells' A1 addresses.
 from __future__ import annotations
 
 from .model import Form
-from .scoring import ordered_bands, snap15
+from .scoring import SNAP_DECIMALS, ordered_bands, snap15
 
 DIALECTS = ("native", "udf")
 
@@ -86,6 +87,8 @@ class FormulaWriter:
         result = {}
         for section in self.form.sections:
             for item in section.items:
+                if item.ratio:
+                    result[f"out_{item.id}_rate"] = "=" + self.rate(item)
                 result[f"out_{item.id}"] = "=" + self.item(item)
                 if section.total == "weighted":
                     result[f"out_{item.id}_weighted"] = "=" + self.weighted(item)
@@ -103,7 +106,55 @@ class FormulaWriter:
             return self._raters(item)
         if item.rule.kind == "achieve":
             return self._achieve(item)
+        if item.ratio:
+            return self._single(item.rule, f"out_{item.id}_rate")
+        if item.counts:
+            return self._counts(item)
         return self._single(item.rule, item.input_name())
+
+    def rate(self, item) -> str:
+        """A ratio item's rate, num ÷ den rounded to 9 decimals: blank while either is blank, and for a den of 0."""
+        num, den = item.input_name("num"), item.input_name("den")
+        return blank_if([num, den], f'IF({den}=0,"",ROUND({num}/{den},{SNAP_DECIMALS}))')
+
+    def _counts(self, item) -> str:
+        """A deduct or bonus item with several counts: points − n1×e1 − n2×e2 …, or n1×e1 + n2×e2 …"""
+        rule = item.rule
+        names = [item.input_name(count.id) for count in item.counts]
+        terms = [f"{name}*{number(count.each)}" for name, count in zip(names, item.counts)]
+        if rule.kind == "deduct":
+            expression = number(rule.points) + "".join(f"-{term}" for term in terms)
+            if rule.floor is not None:
+                expression = f"MAX({number(rule.floor)},{expression})"
+        else:
+            expression = "+".join(terms)
+            if rule.cap is not None:
+                expression = f"MIN({number(rule.cap)},{expression})"
+        return blank_if(names, expression)
+
+    @staticmethod
+    def _steps(rule, x: str) -> str:
+        """points − steps on the wrong side × deduct (+ steps on the good side × add), within floor and cap.
+
+        Steps are counted on the quotient rounded to 9 decimals (ROUND), then INT (whole
+        steps) or ROUNDUP (started steps), as `scoring.step_count` does.
+        """
+        target = number(rule.target)
+        below, above = f"MAX(0,{target}-{x})", f"MAX(0,{x}-{target})"
+        worse, better = (above, below) if rule.lower_is_better else (below, above)
+
+        def count(distance):
+            quotient = f"ROUND({distance}/{number(rule.step)},{SNAP_DECIMALS})"
+            return f"ROUNDUP({quotient},0)" if rule.partial else f"INT({quotient})"
+
+        expression = f"{number(rule.points)}-{count(worse)}*{number(rule.deduct)}"
+        if rule.add:
+            expression += f"+{count(better)}*{number(rule.add)}"
+        if rule.floor is not None:
+            expression = f"MAX({number(rule.floor)},{expression})"
+        if rule.cap is not None:
+            expression = f"MIN({number(rule.cap)},{expression})"
+        return blank_if([x], expression)
 
     def _single(self, rule, x: str) -> str:
         kind = rule.kind
@@ -126,9 +177,13 @@ class FormulaWriter:
                 return f"KPI_LEVEL({x},{number(rule.points_per_level)})"
             return blank_if([x], f"{x}*{number(rule.points_per_level)}")
         if kind == "deduct":
+            if rule.floor is None:
+                return blank_if([x], f"{number(rule.points)}-{x}*{number(rule.each)}")
             if self.udf:
                 return f"KPI_DEDUCT({x},{number(rule.each)},{number(rule.points)},{number(rule.floor)})"
             return blank_if([x], f"MAX({number(rule.floor)},{number(rule.points)}-{x}*{number(rule.each)})")
+        if kind == "steps":
+            return self._steps(rule, x)
         if kind == "bonus":
             expression = f"{x}*{number(rule.each)}"
             if rule.cap is not None:
@@ -220,7 +275,9 @@ class FormulaWriter:
         return self._complete(parts, f"ROUND({expression},{self.form.decimals})")
 
     def outcome(self, outcome) -> str:
-        """A band on the rounded total (grade, pay, coefficient)."""
+        """A band on the rounded total (grade, pay, coefficient), or base × total ÷ 100 rounded."""
+        if outcome.base is not None:
+            return blank_if(["out_total"], f"ROUND(out_total*{number(outcome.base)}/100,{self.form.decimals})")
         band = outcome.band
         if self.udf and not band.lower_is_better:
             labels = list(band.values) + [band.else_value]

@@ -44,12 +44,14 @@ def a1(row: int, col: int, *, absolute: bool = False) -> str:
 
 @dataclass
 class ItemRow:
-    """One item's row: its section, its number in the table, and where its inputs are."""
+    """One item's rows: its section, its number in the table, and how many rows it takes
+    (one, or one per input for an item whose inputs are stacked in the `value` column)."""
 
     row: int
     item: object
     section: object
     seq: int
+    height: int = 1
 
 
 @dataclass
@@ -145,13 +147,19 @@ def build_layout(form: Form) -> Layout:
             row += 1
         for item in section.items:
             seq += 1
-            layout.item_rows.append(ItemRow(row, item, section, seq))
-            for role in item.roles:
-                layout.cells[item.input_name(role)] = (row, layout.col_of_input[role or "value"])
+            height = len(item.roles) if item.stacked else 1
+            layout.item_rows.append(ItemRow(row, item, section, seq, height))
+            for offset, role in enumerate(item.roles):
+                if item.stacked:
+                    layout.cells[item.input_name(role)] = (row + offset, layout.col_of_input["value"])
+                else:
+                    layout.cells[item.input_name(role)] = (row, layout.col_of_input[role or "value"])
+            if item.ratio:
+                layout.cells[f"out_{item.id}_rate"] = (row, layout.col_of_show["rate"])
             layout.cells[f"out_{item.id}"] = (row, layout.col_of_show["score"])
             if section.total == "weighted":
                 layout.cells[f"out_{item.id}_weighted"] = (row, layout.col_of_show.get("weighted", ncols - 1))
-            row += 1
+            row += height
         layout.section_rows[section.id] = (title_row, row)
         layout.cells[f"out_{section.id}"] = (row, layout.result_col(section))
         row += 1

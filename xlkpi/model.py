@@ -20,7 +20,11 @@ HEADER_LABELS = {
     "month": "考核月份",
     "appraiser": "考核人",
 }
-ROLE_LABELS = {"self": "自评", "sup": "上级", "peer": "小组", "actual": "实际值", "target": "目标值"}
+ROLE_LABELS = {"self": "自评", "sup": "上级", "peer": "小组", "actual": "实际值", "target": "目标值",
+               "num": "分子", "den": "分母"}
+# Input roles with a fixed meaning (and `value`, the column of an item's own inputs, and
+# `rate`, the computed ratio): a count of a `deduct` or `bonus` item may not take these ids.
+RESERVED_ROLES = ("self", "sup", "peer", "actual", "target", "num", "den", "value", "rate")
 
 
 @dataclass(frozen=True)
@@ -80,22 +84,61 @@ class RatingRule:
 
 
 @dataclass(frozen=True)
+class Count:
+    """One kind of occurrence of a `deduct` or `bonus` item with several (迟到早退 2 分/次,
+    有效请假 1 分/天): its own input `in_<item>_<id>`, counted `each` points."""
+
+    id: str
+    label: str
+    each: float
+    unit: str = ""
+    integer: bool = True
+
+
+@dataclass(frozen=True)
 class DeductRule:
-    """`points` less `each` per occurrence, never below `floor` (扣完为止)."""
+    """`points` less `each` per occurrence, never below `floor` (扣完为止; None: no floor).
+
+    With `counts`, several kinds of occurrence, each its own input and its own `each`:
+    `points` less Σ count × each.
+    """
 
     points: float
     each: float
-    floor: float = 0.0
+    floor: float | None = 0.0
+    counts: tuple = ()
     kind = "deduct"
 
 
 @dataclass(frozen=True)
 class BonusRule:
-    """`each` per occurrence, at most `cap` when set."""
+    """`each` per occurrence, at most `cap` when set; with `counts`, Σ count × each."""
 
     each: float
     cap: float | None = None
+    counts: tuple = ()
     kind = "bonus"
+
+
+@dataclass(frozen=True)
+class StepsRule:
+    """Points per whole step away from a target (每少一家扣1分, 每增加5%扣2分).
+
+    The score is `points` less `deduct` per step on the wrong side of `target` plus
+    `add` per step on the good side, then kept within `floor` and `cap` (None: no limit).
+    A step counts once it is complete, or once started when `partial` is set.
+    """
+
+    points: float
+    target: float
+    lower_is_better: bool
+    step: float = 1.0
+    deduct: float = 0.0
+    add: float = 0.0
+    partial: bool = False
+    floor: float | None = 0.0
+    cap: float | None = None
+    kind = "steps"
 
 
 @dataclass(frozen=True)
@@ -110,7 +153,7 @@ class AchieveRule:
     kind = "achieve"
 
 
-Rule = Union[BandRule, ChoiceRule, LevelsRule, RangeRule, RatingRule, DeductRule, BonusRule, AchieveRule]
+Rule = Union[BandRule, ChoiceRule, LevelsRule, RangeRule, RatingRule, DeductRule, BonusRule, AchieveRule, StepsRule]
 
 
 @dataclass(frozen=True)
@@ -153,14 +196,31 @@ class Item:
     percent: bool = False
     unit: str = ""
     prompt: str = ""
+    ratio: tuple = ()
+
+    @property
+    def counts(self) -> tuple:
+        """The kinds of occurrence of a `deduct` or `bonus` item with several; else ()."""
+        return getattr(self.rule, "counts", ())
+
+    @property
+    def stacked(self) -> bool:
+        """True when the item has several inputs of its own (a ratio's two numbers, several
+        counts), stacked one below the other in the `value` column."""
+        return bool(self.ratio or self.counts)
 
     @property
     def roles(self) -> tuple:
-        """The input roles of this item: its raters, `actual`/`target`, or `('',)`."""
+        """The input roles of this item: its raters, `target`/`actual`, `num`/`den` (a ratio),
+        the ids of its counts, or `('',)`."""
         if self.raters:
             return self.raters
         if self.rule.kind == "achieve":
             return ("target", "actual")
+        if self.ratio:
+            return ("num", "den")
+        if self.counts:
+            return tuple(count.id for count in self.counts)
         return ("",)
 
     def input_name(self, role: str = "") -> str:
@@ -198,12 +258,15 @@ class Total:
 
 @dataclass(frozen=True)
 class Outcome:
-    """A band on the rounded total (grade, pay, coefficient) named `out_<id>`."""
+    """A result looked up on the rounded total, named `out_<id>`: a band (grade, pay,
+    coefficient), or with `base`, the amount base × total ÷ 100 (绩效工资 = 750 × 总分%),
+    rounded like the total. Exactly one of `band` and `base` is set."""
 
     id: str
     label: str
-    band: Band
+    band: Band | None
     money: bool = False
+    base: float | None = None
 
 
 @dataclass(frozen=True)
@@ -282,6 +345,8 @@ class Form:
         names = []
         for section in self.sections:
             for item in section.items:
+                if item.ratio:
+                    names.append(f"out_{item.id}_rate")
                 names.append(f"out_{item.id}")
                 if section.total == "weighted":
                     names.append(f"out_{item.id}_weighted")
@@ -297,6 +362,14 @@ def _input_spec(form: Form, item: Item, role: str) -> InputSpec:
     name = item.input_name(role)
     label = ROLE_LABELS.get(role, "") if role else (item.prompt or item.name)
     common = dict(name=name, item=item.id, role=role, label=label, unit=item.unit)
+    if item.ratio:
+        common["label"] = item.ratio[0] if role == "num" else item.ratio[1]
+        low = 0 if item.input_low is None else item.input_low
+        return InputSpec(low=low, high=item.input_high, integer=item.integer, **common)
+    if item.counts:
+        count = next(count for count in item.counts if count.id == role)
+        return InputSpec(low=0, high=item.input_high, integer=count.integer,
+                         **{**common, "label": count.label, "unit": count.unit})
     if rule.kind == "choice":
         return InputSpec(kind="choice", allowed=tuple(label for label, _ in rule.options), **common)
     if rule.kind == "levels":

@@ -9,13 +9,13 @@ transaction), reads each person's standing flags back from the history
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .collect import DEFAULT_REWARDS, collect_month
 from .errors import Problem, UsageError
-from .flags import flags_for
+from .flags import flags_for, quarter_of
 from .ledger import DEFAULT_LEDGER, Ledger
 from .periods import parse_month
 from .summary import write_summary
@@ -66,16 +66,67 @@ def drop_duplicates(frame, problems):
     """Keep the first workbook of each employee; report the others as `duplicate-employee`."""
     seen = {}
     keep = []
-    for index, record in frame.iterrows():
-        employee = record["hdr_employee_id"]
+    for index, employee, file in zip(frame.index.tolist(), frame["hdr_employee_id"].tolist(),
+                                     frame["file"].tolist()):
         if employee in seen:
             problems.append(Problem("duplicate-employee",
                                     f"工号 \"{employee}\" 在本月已有考核表（{seen[employee]}），此文件未汇总。",
-                                    file=record["file"]))
+                                    file=file))
             continue
-        seen[employee] = record["file"]
+        seen[employee] = file
         keep.append(index)
     return frame.loc[keep].reset_index(drop=True)
+
+
+def ledger_rows(frame) -> list:
+    """The ledger's rows of a collected month (see `Ledger.record_month`), one per row of `frame`."""
+    columns = {name: frame[name].tolist() for name in frame.columns}
+    outputs = [name for name in frame.columns if str(name).startswith("out_")]
+    nothing = [None] * len(frame)
+    rows = []
+    for index in range(len(frame)):
+        def value(name):
+            return columns.get(name, nothing)[index]
+
+        rows.append({
+            "employee_id": columns["hdr_employee_id"][index], "name": columns["hdr_name"][index],
+            "department": columns["hdr_department"][index], "form_id": columns["form"][index],
+            "form_version": _clean(value("form_version")), "total": _clean(value("out_total")),
+            "grade": _clean(value("out_grade")), "pay": _clean(value("out_pay")),
+            "status": value("out_status"), "rank": _clean(value("rank")), "file": columns["file"][index],
+            "outputs": {name: _clean(columns[name][index]) for name in outputs},
+        })
+    return rows
+
+
+def earlier_histories(book: Ledger, month: str) -> dict:
+    """employee_id → the ledger's rows of the months before `month` that the flags of `month` look
+    back to: from the first month of the quarter two quarters before, read once for everyone."""
+    year, quarter = quarter_of(month)
+    for _ in range(2):
+        year, quarter = (year - 1, 4) if quarter == 1 else (year, quarter - 1)
+    first = f"{year:04d}-{(quarter - 1) * 3 + 1:02d}"
+    histories = defaultdict(list)
+    for recorded in book.months():
+        if first <= recorded < month:
+            for row in book.month_rows(recorded):
+                histories[row["employee_id"]].append(row)
+    return histories
+
+
+def standing_flags(histories: dict, rows, month: str) -> dict:
+    """employee_id → the flags standing in `month` for the employees of `rows` (the month's ledger
+    rows) that have any, given their earlier months (`earlier_histories`)."""
+    flags = {}
+    for row in rows:
+        employee = str(row["employee_id"])
+        total, rank = row["total"], row["rank"]
+        this_month = {"month": month, "total": None if total is None else float(total),
+                      "rank": None if rank is None else int(rank)}  # as the ledger keeps them
+        standing = flags_for([*histories.get(employee, []), this_month], upto_month=month)
+        if standing:
+            flags[row["employee_id"]] = standing
+    return flags
 
 
 def close_month(directory, month: str | None = None, *, out=None, ledger=None, ranking: str = "dense",
@@ -108,22 +159,11 @@ def close_month(directory, month: str | None = None, *, out=None, ledger=None, r
     frame, problems = collect_month(root, month, ranking=ranking, rewards=rewards, jobs=jobs)
     if len(frame):
         frame = drop_duplicates(frame, problems)
-    rows = []
-    for record in frame.to_dict("records"):
-        rows.append({
-            "employee_id": record["hdr_employee_id"], "name": record["hdr_name"],
-            "department": record["hdr_department"], "form_id": record["form"],
-            "form_version": _clean(record.get("form_version")), "total": _clean(record.get("out_total")),
-            "grade": _clean(record.get("out_grade")), "pay": _clean(record.get("out_pay")),
-            "status": record.get("out_status"), "rank": _clean(record.get("rank")), "file": record["file"],
-            "outputs": {k: _clean(v) for k, v in record.items() if str(k).startswith("out_")},
-        })
-    flags = {}
+    rows = ledger_rows(frame)
     with Ledger(ledger_path) as book:
+        histories = earlier_histories(book, month)
         book.record_month(month, rows)
-        for row in rows:
-            standing = flags_for(book.history(row["employee_id"]), upto_month=month)
-            if standing:
-                flags[row["employee_id"]] = standing
+    flags = standing_flags(histories, rows, month)
+    del rows, histories  # not held while the summary is made
     written = write_summary(summary_path, frame, problems, month, flags=flags, force=force)
     return MonthReport(month, frame, problems, flags, written, ledger_path)

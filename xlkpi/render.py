@@ -185,6 +185,9 @@ class _Styles:
         self.subtotal = add(**cell, bold=True, align="center", num_format="0.00")
         self.result_text = add(**cell, bold=True, align="center")
         self.money = add(**cell, bold=True, align="center", num_format='#,##0" 元";-#,##0" 元"')
+        self.money_cents = add(**cell, bold=True, align="center", num_format='#,##0.00" 元";-#,##0.00" 元"')
+        self.rate_pct = add(**cell, align="center", num_format="0.0%")
+        self.rate = add(**cell, align="center", num_format="0.00")
         self.blank = add(**cell)
         self.note = add(**{**base, "valign": "top"}, text_wrap=True)
         self.sign = add(**{**base, "font_size": 11})
@@ -277,38 +280,81 @@ class _SheetWriter:
                 self.sheet.write_blank(subtotal_row, col, None, self.s.blank)
 
     def _item_row(self, entry, computed):
-        item, row = entry.item, entry.row
+        item, row, height = entry.item, entry.row, entry.height
+        last = row + height - 1
         lines = 1
+        stacked_lines = [1] * height
         for col, column in enumerate(self.form.columns):
             if column.input:
                 role = "" if column.input == "value" else column.input
-                if role not in item.roles:
+                if item.stacked and column.input == "value":
+                    for offset, stacked_role in enumerate(item.roles):
+                        self._input_cell(item, stacked_role, row + offset, col)
+                    continue
+                if item.stacked or role not in item.roles:
+                    self._span(row, last, col, self.s.blank)
                     self.sheet.write_blank(row, col, None, self.s.blank)
                     continue
                 self._input_cell(item, role, row, col)
                 continue
             show = column.show
+            if show == "prompt" and item.stacked:
+                for offset, spec in enumerate(self._specs(item)):
+                    stacked_lines[offset] = max(stacked_lines[offset],
+                                                self._text_cell(row + offset, col, spec.label, self.s.text))
+                continue
+            style = self._column_style(show, item)
+            self._span(row, last, col, style)
             if show == "seq":
-                self.sheet.write_number(row, col, entry.seq, self.s.center)
+                self.sheet.write_number(row, col, entry.seq, style)
             elif show == "name":
-                lines = max(lines, self._text_cell(row, col, item.name, self.s.text))
+                lines = max(lines, self._text_cell(row, col, item.name, style))
             elif show == "points":
-                self._number_or_blank(row, col, item.points, self.s.points)
+                self._number_or_blank(row, col, item.points, style)
             elif show == "weight":
-                self._number_or_blank(row, col, item.weight, self.s.weight)
+                self._number_or_blank(row, col, item.weight, style)
             elif show == "text":
-                lines = max(lines, self._text_cell(row, col, item.text, self.s.text))
+                lines = max(lines, self._text_cell(row, col, item.text, style))
             elif show == "levels":
-                lines = max(lines, self._text_cell(row, col, levels_text(item), self.s.text))
-            elif show == "score":
-                self.sheet.write_formula(row, col, computed[f"out_{item.id}"], self.s.score, "")
-            elif show == "weighted":
-                name = f"out_{item.id}_weighted"
+                lines = max(lines, self._text_cell(row, col, levels_text(item), style))
+            elif show == "note":
+                lines = max(lines, self._text_cell(row, col, item.note, style))
+            elif show == "prompt":
+                lines = max(lines, self._text_cell(row, col, item.prompt, style))
+            elif show in ("score", "weighted", "rate"):
+                name = {"score": f"out_{item.id}", "weighted": f"out_{item.id}_weighted",
+                        "rate": f"out_{item.id}_rate"}[show]
                 if name in computed:
-                    self.sheet.write_formula(row, col, computed[name], self.s.score, "")
+                    self.sheet.write_formula(row, col, computed[name], style, "")
                 else:
                     self.sheet.write_blank(row, col, None, self.s.blank)
-        self.sheet.set_row(row, max(1, lines) * LINE_HEIGHT + 4)
+        if height == 1:
+            self.sheet.set_row(row, max(1, lines) * LINE_HEIGHT + 4)
+            return
+        shared = math.ceil(lines / height)
+        for offset in range(height):
+            self.sheet.set_row(row + offset, max(1, shared, stacked_lines[offset]) * LINE_HEIGHT + 4)
+
+    def _column_style(self, show, item):
+        """The style of an item's cell in a `show` column."""
+        if show == "rate":
+            if not item.ratio:
+                return self.s.blank
+            return self.s.rate_pct if item.percent else self.s.rate
+        styles = {"seq": self.s.center, "points": self.s.points, "weight": self.s.weight,
+                  "score": self.s.score, "weighted": self.s.score}
+        return styles.get(show, self.s.text)
+
+    def _span(self, row, last, col, style):
+        """Merge a column's cells over the rows of an item whose inputs are stacked."""
+        if last > row:
+            self.sheet.merge_range(row, col, last, col, "", style)
+
+    def _specs(self, item):
+        """The input specs of an item, in the order of its roles."""
+        names = [item.input_name(role) for role in item.roles]
+        specs = {spec.name: spec for spec in self.form.input_specs() if spec.item == item.id}
+        return [specs[name] for name in names]
 
     def _number_or_blank(self, row, col, value, style):
         if value is None:
@@ -347,6 +393,8 @@ class _SheetWriter:
             outcome = next((o for o in self.form.outcomes if f"out_{o.id}" == name), None)
             if name == "out_total":
                 style = self.s.subtotal
+            elif outcome is not None and outcome.base is not None:
+                style = self.s.money_cents if outcome.money else self.s.subtotal
             elif outcome is not None and outcome.money:
                 style = self.s.money
             else:
@@ -437,6 +485,8 @@ def input_validation(spec, item) -> dict | None:
     word = "整数" if spec.integer else "数字"
     prompt = spec.label if spec.role in ("", None) else f"{item.name}（{spec.label}）"
     hint = "，百分数可直接输入如 85%" if spec.percent else ""
+    if spec.role == "den":
+        hint += "；为 0 时比率和得分留空"
     return {"validate": kind, **rule, "input_title": title,
             "input_message": _clip(f"{prompt}：请输入{span}的{word}{unit}{hint}"),
             "error_title": "输入无效", "error_message": _clip(f"应为{span}的{word}{unit}。")}

@@ -12,6 +12,7 @@ outcomes (grade, pay) are looked up on the rounded total.
 
 from __future__ import annotations
 
+import math
 from decimal import ROUND_HALF_UP, Decimal
 
 from .cellvalues import is_blank, normalize_text
@@ -142,7 +143,8 @@ def level_points(level, points_per_level=10, levels=5):
 
 
 def deduct_score(count, points_each, max_points, floor=0):
-    """`max_points` less `points_each` per occurrence, never below `floor` (扣完为止).
+    """`max_points` less `points_each` per occurrence, never below `floor` (扣完为止);
+    a `floor` of None lets the score fall below 0.
 
     Raises:
         ScoringError: a negative count.
@@ -151,7 +153,132 @@ def deduct_score(count, points_each, max_points, floor=0):
         return None
     if count < 0:
         raise ScoringError(f"次数不能为负数，实际为 {_fmt(count)}。", code="out-of-range")
-    return max(floor, max_points - count * points_each)
+    score = max_points - count * points_each
+    return score if floor is None else max(floor, score)
+
+
+def deductions_score(counts, points_each, max_points, floor=0):
+    """`max_points` less Σ count × each over several kinds of occurrence, from the first
+    to the last, never below `floor` (None: no floor).
+
+    Returns:
+        The score, or None while any count is blank.
+
+    Raises:
+        ScoringError: counts and points_each differ in length, or a negative count.
+    """
+    _check_counts(counts, points_each)
+    if any(count is None for count in counts):
+        return None
+    score = max_points
+    for count, each in zip(counts, points_each):
+        score = score - count * each
+    return score if floor is None else max(floor, score)
+
+
+def bonuses_score(counts, points_each, cap=None):
+    """Σ count × each over several kinds of occurrence, from the first to the last, at
+    most `cap` when given.
+
+    Returns:
+        The score, or None while any count is blank.
+
+    Raises:
+        ScoringError: counts and points_each differ in length, or a negative count.
+    """
+    _check_counts(counts, points_each)
+    if any(count is None for count in counts):
+        return None
+    score = None
+    for count, each in zip(counts, points_each):
+        score = count * each if score is None else score + count * each
+    return score if cap is None else min(cap, score)
+
+
+def _check_counts(counts, points_each):
+    if len(counts) != len(points_each) or not counts:
+        raise ScoringError(f"次数有 {len(counts)} 个，每次分值有 {len(points_each)} 个，个数应相同且不为 0。",
+                           code="band-length")
+    for count in counts:
+        if count is not None and count < 0:
+            raise ScoringError(f"次数不能为负数，实际为 {_fmt(count)}。", code="out-of-range")
+
+
+SNAP_DECIMALS = 9
+
+
+def ratio_value(numerator, denominator):
+    """numerator ÷ denominator (询单转化率 = 最终付款人数 ÷ 询单人数), rounded to 9 decimals.
+
+    The rounding (Excel's ROUND, on the sheet too) makes a ratio that is a band's threshold
+    in decimal equal to it in binary: 414.4 ÷ 370 is 1.12, where the doubles give
+    1.1199999999999999. Spreadsheets compare such near-equal doubles each in their own way
+    (LibreOffice takes them as equal); rounded, every one of them and the engine agree.
+
+    Returns:
+        The ratio, or None when either is blank or the denominator is 0 (the sheet shows
+        an empty cell, not #DIV/0!).
+
+    Raises:
+        ScoringError: a negative numerator or denominator.
+    """
+    if numerator is None or denominator is None:
+        return None
+    if numerator < 0 or denominator < 0:
+        raise ScoringError("分子和分母不能为负数。", code="out-of-range")
+    if denominator == 0:
+        return None
+    return excel_round(numerator / denominator, SNAP_DECIMALS)
+
+
+def step_count(distance, step, *, partial=False):
+    """How many `step`s a non-negative `distance` makes: whole steps only, or every
+    started step when `partial` is set.
+
+    The quotient is first rounded to 9 decimals as Excel's ROUND does, so that 20% − 15%
+    is exactly one 5% step although the doubles give 1.0000000000000002, and 35% − 15%
+    exactly four, not 3.9999999999999996.
+    """
+    quotient = excel_round(distance / step, SNAP_DECIMALS)
+    return math.ceil(quotient) if partial else math.floor(quotient)
+
+
+def steps_score(value, target, step=1, *, lower_is_better=False, points=0, deduct=0, add=0,
+                partial=False, floor=0, cap=None):
+    """`points` less `deduct` per step on the wrong side of `target`, plus `add` per step on
+    the good side, kept within `floor` and `cap` (None: no limit).
+
+    Higher-is-better (`选片顾客不少于50家，每少一家扣1分，每多一家加1分`): the wrong side is
+    below the target; lower-is-better (`员工流失率≤15%，每增加5%扣2分`): above it.
+
+    Returns:
+        The score, or None if `value` is blank.
+
+    Raises:
+        ScoringError: a step that is not positive.
+    """
+    if value is None:
+        return None
+    if not step > 0:
+        raise ScoringError(f"步长应大于 0，实际为 {_fmt(step)}。", code="out-of-range")
+    below = max(0.0, target - value)
+    above = max(0.0, value - target)
+    worse, better = (above, below) if lower_is_better else (below, above)
+    score = points - step_count(worse, step, partial=partial) * deduct
+    if add:
+        score = score + step_count(better, step, partial=partial) * add
+    if floor is not None:
+        score = max(floor, score)
+    if cap is not None:
+        score = min(cap, score)
+    return score
+
+
+def proportional_value(total, base, digits=2):
+    """`base` × total ÷ 100, rounded as Excel rounds (绩效工资 = 750 × 总分%); None for a blank."""
+    if total is None:
+        return None
+    return excel_round(total * base / 100, digits)
 
 
 def bonus_score(count, points_each, cap=None):
@@ -331,7 +458,28 @@ def rule_score(rule, value, target=None):
         return bonus_score(value, rule.each, rule.cap)
     if kind == "achieve":
         return achievement_score(value, target, lower_is_better=rule.lower_is_better, cap=rule.cap)
+    if kind == "steps":
+        return steps_score(value, rule.target, rule.step, lower_is_better=rule.lower_is_better,
+                           points=rule.points, deduct=rule.deduct, add=rule.add, partial=rule.partial,
+                           floor=rule.floor, cap=rule.cap)
     raise ScoringError(f"未知的评分规则 {kind!r}。", code="bad-type")
+
+
+def counts_score(rule, counts):
+    """The score of a `deduct` or `bonus` item with several counts (in the order of `rule.counts`)."""
+    eaches = [count.each for count in rule.counts]
+    if rule.kind == "deduct":
+        return deductions_score(counts, eaches, rule.points, rule.floor)
+    return bonuses_score(counts, eaches, rule.cap)
+
+
+def item_rate(item, values):
+    """The ratio of a `ratio` item (num ÷ den), None when blank or the denominator is 0."""
+    try:
+        return ratio_value(values.get(item.input_name("num")), values.get(item.input_name("den")))
+    except ScoringError as error:
+        error.name = error.name or item.input_name("num")
+        raise
 
 
 def item_score(form, item, values):
@@ -352,6 +500,10 @@ def item_score(form, item, values):
         if rule.kind == "achieve":
             return rule_score(rule, values.get(item.input_name("actual")),
                               values.get(item.input_name("target")))
+        if item.ratio:
+            return rule_score(rule, item_rate(item, values))
+        if item.counts:
+            return counts_score(rule, [values.get(item.input_name(count.id)) for count in item.counts])
         return rule_score(rule, values.get(item.input_name()))
     except ScoringError as error:
         if error.name is None:
@@ -368,7 +520,7 @@ def score(form, inputs) -> dict:
             A missing name is blank; a target left out takes the form's default.
 
     Returns:
-        `out_<item>`, `out_<item>_weighted` (weighted sections), `out_<section>`,
+        `out_<item>_rate` (ratio items), `out_<item>`, `out_<item>_weighted` (weighted sections), `out_<section>`,
         `out_total`, `out_<outcome>` and `out_status`. Blank items give None, and
         totals and outcomes stay None until every item is scored.
 
@@ -390,6 +542,8 @@ def score(form, inputs) -> dict:
     for section in form.sections:
         parts = []
         for item in section.items:
+            if item.ratio:
+                out[f"out_{item.id}_rate"] = item_rate(item, values)
             item_value = item_score(form, item, values)
             out[f"out_{item.id}"] = item_value
             if item_value is None:
@@ -404,12 +558,18 @@ def score(form, inputs) -> dict:
         section_totals[section.id] = out[f"out_{section.id}"] = section_total
     out["out_total"] = total = form_total(form, section_totals)
     for outcome in form.outcomes:
-        band = outcome.band
-        out[f"out_{outcome.id}"] = band_score(total, band.thresholds, band.values,
-                                              lower_is_better=band.lower_is_better,
-                                              else_score=band.else_value)
+        out[f"out_{outcome.id}"] = outcome_value(form, outcome, total)
     out["out_status"] = status_text(unscored)
     return out
+
+
+def outcome_value(form, outcome, total):
+    """An outcome of the rounded total: its band's value, or base × total ÷ 100 rounded."""
+    if outcome.base is not None:
+        return proportional_value(total, outcome.base, form.decimals)
+    band = outcome.band
+    return band_score(total, band.thresholds, band.values, lower_is_better=band.lower_is_better,
+                      else_score=band.else_value)
 
 
 def form_total(form, section_totals):

@@ -54,12 +54,16 @@ class _Member:
 
 
 class Template:
-    """One form's workbook for one month, ready to be stamped per employee."""
+    """One form's workbook for one month, ready to be stamped per employee.
 
-    def __init__(self, data: bytes):
+    `tokens`: more byte strings (besides the header placeholders) that `stamp` may replace,
+    given as its `extra` replacements; the members holding them are recompressed per stamp.
+    """
+
+    def __init__(self, data: bytes, tokens=()):
         self.members = []
         source = zipfile.ZipFile(io.BytesIO(data))
-        tokens = [token.encode() for token in PLACEHOLDERS.values()]
+        tokens = [token.encode() for token in PLACEHOLDERS.values()] + [bytes(token) for token in tokens]
         for info in source.infolist():
             content = source.read(info.filename)
             stamped = any(token in content for token in tokens)
@@ -76,16 +80,19 @@ class Template:
                             month, PLACEHOLDERS["appraiser"])
         return cls(render_bytes(form, employee, dialect=dialect, password=password, values=values))
 
-    def stamp(self, *, name: str, employee_id: str, department: str, appraiser: str = "") -> bytes:
-        """The workbook of one employee: the template with the header fields filled in."""
+    def stamp(self, *, name: str, employee_id: str, department: str, appraiser: str = "", extra=()) -> bytes:
+        """The workbook of one employee: the template with the header fields filled in.
+
+        `extra`: (token, replacement) byte strings, replaced after the header fields; the
+        tokens must have been given to the constructor."""
         replacements = [
             (PLACEHOLDERS["name"].encode(), xml_text(clean_text(name))),
             (PLACEHOLDERS["employee_id"].encode(), xml_text(clean_text(employee_id))),
             (PLACEHOLDERS["department"].encode(), xml_text(clean_text(department))),
             (PLACEHOLDERS["appraiser"].encode(), xml_text(clean_text(appraiser))),
+            *extra,
         ]
-        out = io.BytesIO()
-        central = []
+        members = []
         for member in self.members:
             raw, crc, size = member.raw, member.crc, member.size
             if member.content is not None:
@@ -93,17 +100,40 @@ class Template:
                 for token, value in replacements:
                     content = content.replace(token, value)
                 raw, crc, size = _deflate(content), zlib.crc32(content), len(content)
-            offset = out.tell()
-            out.write(_LOCAL.pack(0x04034B50, 20, 0, 8, 0, _DOS_DATE, crc, len(raw), size, len(member.name), 0))
-            out.write(member.name)
-            out.write(raw)
-            central.append(_CENTRAL.pack(0x02014B50, 20, 20, 0, 8, 0, _DOS_DATE, crc, len(raw), size,
-                                         len(member.name), 0, 0, 0, 0, 0, offset) + member.name)
-        start = out.tell()
-        for entry in central:
-            out.write(entry)
-        out.write(_END.pack(0x06054B50, 0, 0, len(central), len(central), out.tell() - start, start, 0))
-        return out.getvalue()
+            members.append((member.name, raw, crc, size))
+        return zip_package(members)
+
+
+def zip_package(members) -> bytes:
+    """A zip package of deflated members, each (name as bytes, deflated bytes, CRC-32, size)."""
+    out = io.BytesIO()
+    central = []
+    for name, raw, crc, size in members:
+        offset = out.tell()
+        out.write(_LOCAL.pack(0x04034B50, 20, 0, 8, 0, _DOS_DATE, crc, len(raw), size, len(name), 0))
+        out.write(name)
+        out.write(raw)
+        central.append(_CENTRAL.pack(0x02014B50, 20, 20, 0, 8, 0, _DOS_DATE, crc, len(raw), size,
+                                     len(name), 0, 0, 0, 0, 0, offset) + name)
+    start = out.tell()
+    for entry in central:
+        out.write(entry)
+    out.write(_END.pack(0x06054B50, 0, 0, len(central), len(central), out.tell() - start, start, 0))
+    return out.getvalue()
+
+
+def package_members(data: bytes) -> list:
+    """The members of a zip package as `zip_package` takes them: (name, deflated bytes, CRC-32, size);
+    members stored uncompressed are deflated."""
+    members = []
+    with zipfile.ZipFile(io.BytesIO(data)) as source:
+        for info in source.infolist():
+            if info.compress_type == zipfile.ZIP_DEFLATED:
+                raw = _raw_member(data, info)
+            else:
+                raw = _deflate(source.read(info.filename))
+            members.append((info.filename.encode("utf-8"), raw, info.CRC, info.file_size))
+    return members
 
 
 def _deflate(content: bytes) -> bytes:

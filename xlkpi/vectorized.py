@@ -16,7 +16,7 @@ import pandas as pd
 
 from .errors import ScoringError
 from .forms import get_form
-from .scoring import excel_round, ordered_bands, status_text
+from .scoring import SNAP_DECIMALS, excel_round, ordered_bands, status_text
 
 TIE_TOLERANCE = 1e-6
 
@@ -58,6 +58,63 @@ def _band(x, band):
     return table[codes]
 
 
+def _steps(x, rule):
+    """`scoring.steps_score` over an array: the same operations in the same order."""
+    below = np.maximum(0.0, rule.target - x)
+    above = np.maximum(0.0, x - rule.target)
+    worse, better = (above, below) if rule.lower_is_better else (below, above)
+
+    def count(distance):
+        quotient = round_array(distance / rule.step, SNAP_DECIMALS)
+        return np.ceil(quotient) if rule.partial else np.floor(quotient)
+
+    score = rule.points - count(worse) * rule.deduct
+    if rule.add:
+        score = score + count(better) * rule.add
+    if rule.floor is not None:
+        score = np.maximum(rule.floor, score)
+    if rule.cap is not None:
+        score = np.minimum(rule.cap, score)
+    return score
+
+
+def _rate(frame, item):
+    """A ratio item's rate, num ÷ den rounded to 9 decimals: NaN while either is blank, and for a den of 0."""
+    num = _numbers(frame, item.input_name("num"))
+    den = _numbers(frame, item.input_name("den"))
+    if ((num < 0) | (den < 0)).any():
+        raise ScoringError(f"{item.input_name('num')}：分子和分母不能为负数。", name=item.input_name("num"),
+                           code="out-of-range")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return round_array(np.where(den == 0, np.nan, num / den), SNAP_DECIMALS)
+
+
+def _counts(frame, item):
+    """A deduct or bonus item with several counts, from the first count to the last."""
+    rule = item.rule
+    score = None
+    for count in item.counts:
+        term = _numbers(frame, item.input_name(count.id)) * count.each
+        if rule.kind == "deduct":
+            score = (rule.points if score is None else score) - term
+        else:
+            score = term if score is None else score + term
+    if rule.kind == "deduct" and rule.floor is not None:
+        score = np.maximum(rule.floor, score)
+    if rule.kind == "bonus" and rule.cap is not None:
+        score = np.minimum(rule.cap, score)
+    return score
+
+
+def _value_rule(rule, x, name):
+    """A rule that scores one number (band, steps) applied to the array `x`."""
+    if rule.kind == "band":
+        return _band(x, rule.band)
+    if rule.kind == "steps":
+        return _steps(x, rule)
+    raise ScoringError(f"{name}：规则 {rule.kind} 不能按比率计分。", name=name, code="bad-type")
+
+
 def _rule(rule, frame, name, target_name=None):
     kind = rule.kind
     if kind == "choice":
@@ -89,7 +146,11 @@ def _rule(rule, frame, name, target_name=None):
         _check_levels(x, len(rule.texts), name)
         return x * rule.points_per_level
     if kind == "deduct":
+        if rule.floor is None:
+            return rule.points - x * rule.each
         return np.where(np.isnan(x), np.nan, np.maximum(rule.floor, rule.points - x * rule.each))
+    if kind == "steps":
+        return _steps(x, rule)
     if kind == "bonus":
         score = x * rule.each
         return score if rule.cap is None else np.where(np.isnan(x), np.nan, np.minimum(rule.cap, score))
@@ -132,6 +193,10 @@ def _item(form, item, frame):
         return blended * rule.points_per_level if rule.kind == "rating" else blended
     if rule.kind == "achieve":
         return _rule(rule, frame, item.input_name("actual"), item.input_name("target"))
+    if item.ratio:
+        return _value_rule(rule, _rate(frame, item), item.input_name("num"))
+    if item.counts:
+        return _counts(frame, item)
     return _rule(rule, frame, item.input_name())
 
 
@@ -158,6 +223,8 @@ def score_frame(form, frame: pd.DataFrame) -> pd.DataFrame:
     for section in form.sections:
         parts = []
         for item in section.items:
+            if item.ratio:
+                out[f"out_{item.id}_rate"] = _rate(frame, item)
             value = _item(form, item, frame)
             out[f"out_{item.id}"] = value
             unscored += np.isnan(value)
@@ -175,7 +242,10 @@ def score_frame(form, frame: pd.DataFrame) -> pd.DataFrame:
         raw = _sum(totals)
     out["out_total"] = total = round_array(raw, form.decimals)
     for outcome in form.outcomes:
-        out[f"out_{outcome.id}"] = _band(total, outcome.band)
+        if outcome.base is not None:
+            out[f"out_{outcome.id}"] = round_array(total * outcome.base / 100, form.decimals)
+        else:
+            out[f"out_{outcome.id}"] = _band(total, outcome.band)
     labels = np.array([status_text(count) for count in range(len(list(form.items())) + 1)], dtype=object)
     out["out_status"] = labels[unscored]
     return _frame(out, frame.index)

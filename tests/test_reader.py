@@ -1,0 +1,159 @@
+"""The workbook reader's fast path reads what the XML parser reads.
+
+`WorkbookReader` finds cells with a few regular expressions when a part is written the plain
+way, and falls back to ElementTree otherwise. Each workbook below, as xlkpi, openpyxl and
+hand-edited XML write it, is read both ways: the sheets, names, every cell, the shared strings
+and the `_xlkpi` record must be the same.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+import pytest
+
+from xlkpi import reader
+from xlkpi.collect import read_appraisal
+from xlkpi.reader import DamagedWorkbook, WorkbookReader
+from xlkpi.render import render_workbook
+
+from .filling import fill_workbook
+
+HEADER = dict(name="张三 & <李四>", employee_id="E001", department="客服部&售后", month="2026-11", appraiser="王五")
+
+
+def _workbook(values=None) -> bytes:
+    return render_workbook("电话专员", values=values or {"in_info_mgmt_self": 20, "in_info_mgmt_sup": 10}, **HEADER)
+
+
+def _rewrite(data: bytes, changes: dict, *, stored: bool = False) -> bytes:
+    """The package with some members' XML changed: member name → function of its bytes."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename in changes:
+                content = changes[info.filename](content)
+            target.writestr(info.filename, content)
+    return out.getvalue()
+
+
+SHEET = "xl/worksheets/sheet1.xml"
+META = "xl/worksheets/sheet2.xml"
+STRINGS = "xl/sharedStrings.xml"
+BOOK = "xl/workbook.xml"
+
+
+def _prefixed(xml: bytes) -> bytes:
+    """The main namespace under a prefix (`x:`), as some generators write it."""
+    xml = xml.replace(b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"',
+                      b'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"')
+    return re.sub(rb"<(/?)(?!\?)([A-Za-z]+[ >/])", rb"<\1x:\2", xml)
+
+
+VARIANTS = {
+    "as generated": {},
+    "stored, not deflated": "stored",
+    "attributes before r": {SHEET: lambda x: re.sub(rb'<c r="([A-Z]+\d+)"((?: [a-z]+="[^"]*")*)', rb'<c\2 r="\1"', x)},
+    "attributes in single quotes": {SHEET: lambda x: re.sub(rb'<c r="([A-Z]+\d+)"', rb"<c r='\1'", x)},
+    "namespace prefix": {SHEET: _prefixed, META: _prefixed, STRINGS: _prefixed},
+    "comments": {SHEET: lambda x: x.replace(b"<sheetData>", b"<sheetData><!-- a comment -->"),
+                 STRINGS: lambda x: x.replace(b"<si>", b"<!-- c --><si>", 1)},
+    "entities and line ends in strings": {
+        STRINGS: lambda x: x.replace("张三".encode(), b"&#x5F20;&#19977;\r\n&quot;&apos;", 1)},
+    "rich text and phonetic runs": {
+        STRINGS: lambda x: re.sub(rb"<si><t>([^<]*)</t></si>", rb'<si><r><rPr><b/></rPr><t xml:space="preserve">\1</t></r>'
+                                                                rb'<r><t> run</t></r><rPh sb="0" eb="1"><t>ph</t></rPh></si>',
+                                  x, count=3)},
+    "a cell given twice": {SHEET: lambda x: x.replace(b"</sheetData>", b'<row r="999"><c r="A1" t="inlineStr">'
+                                                                      b"<is><t>again</t></is></c></row></sheetData>")},
+    "empty inline string and empty values": {
+        SHEET: lambda x: x.replace(b"</sheetData>", b'<row r="998"><c r="A998" t="inlineStr"/><c r="B998"><v/></c>'
+                                                    b'<c r="C998"><v></v></c><c r="D998" t="str"><f>1</f><v/></c>'
+                                                    b'<c r="E998" t="b"><v>1</v></c><c r="F998" t="e"><v>#N/A</v></c>'
+                                                    b"</row></sheetData>")},
+    "UTF-16 workbook part": {BOOK: lambda x: x.decode("utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"')
+                             .encode("utf-16")},
+    "workbook and names reordered": {BOOK: lambda x: x.replace(b'<definedName name="hdr_appraiser"',
+                                                               b'<definedName hidden="0" name="hdr_appraiser"')},
+}
+
+
+def snapshot(data: bytes) -> dict:
+    book = WorkbookReader(io.BytesIO(data))
+    names = book.defined_names()
+    result = {"sheets": book.sheets, "names": names, "strings": book.strings(), "record": book.key_values("_xlkpi"),
+              "named": {name: book.cell(*where) for name, where in names.items()}}
+    fresh = WorkbookReader(io.BytesIO(data))
+    for sheet in fresh.sheets:
+        result[f"cells of {sheet}"] = fresh.cells(sheet)
+    return result
+
+
+@pytest.fixture
+def tree_only(monkeypatch):
+    """Every part read by the XML parser; the fast path's caches emptied."""
+
+    def not_plain(*args, **kwargs):
+        raise reader._NotPlain
+
+    def reading():
+        with monkeypatch.context() as patch:
+            patch.setattr(reader, "_plain_root", not_plain)
+            for cache in ("_WORKBOOKS", "_RAW_PARTS", "_CHUNKS", "_TEXTS"):
+                patch.setattr(reader, cache, {})
+            yield
+
+    return reading
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_fast_path_reads_what_the_xml_parser_reads(variant, tree_only, monkeypatch):
+    change = VARIANTS[variant]
+    data = _rewrite(_workbook(), {}, stored=True) if change == "stored" else _rewrite(_workbook(), change)
+    for cache in ("_WORKBOOKS", "_RAW_PARTS", "_CHUNKS", "_TEXTS"):
+        monkeypatch.setattr(reader, cache, {})
+    fast = snapshot(data)
+    fast_again = snapshot(data)  # a second time: through the caches
+    for _ in tree_only():
+        slow = snapshot(data)
+    assert fast == slow
+    assert fast_again == slow
+
+
+def test_a_workbook_saved_by_openpyxl(tmp_path, tree_only):
+    path = tmp_path / "filled.xlsx"
+    path.write_bytes(_workbook())
+    fill_workbook(path, {"in_info_mgmt_sup": "优", "in_archive_mgmt_self": 20, "in_customer_focus_sup": 3},
+                  insert_rows_above=2)
+    data = path.read_bytes()
+    fast = snapshot(data)
+    for _ in tree_only():
+        slow = snapshot(data)
+    assert fast == slow
+    assert fast["named"]["in_info_mgmt_sup"].value == "优"
+
+
+def test_damaged_parts_are_reported(tmp_path):
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(_rewrite(_workbook(), {SHEET: lambda x: x[: len(x) // 2]}))
+    appraisal, problems = read_appraisal(broken)
+    assert appraisal is None
+    assert [problem.code for problem in problems] == ["damaged-file"]
+    assert "已损坏" in problems[0].message
+
+    not_zip = tmp_path / "not-a-zip.xlsx"
+    not_zip.write_bytes(b"PK\x03\x04" + bytes(300))
+    with pytest.raises(DamagedWorkbook, match="BadZipFile"):
+        WorkbookReader(not_zip)
+
+    data = bytearray(_workbook())
+    position = data.find(b"xl/worksheets/sheet1.xml") + 60  # inside the sheet's compressed bytes
+    data[position] ^= 0xFF
+    flipped = tmp_path / "flipped.xlsx"
+    flipped.write_bytes(bytes(data))
+    appraisal, problems = read_appraisal(flipped)
+    assert appraisal is None and problems[0].code == "damaged-file"

@@ -161,7 +161,7 @@ def forms_show(form):
     for spec in form.input_specs():
         item = items[spec.item]
         if spec.role:
-            label = f"{item.name}（{ROLE_LABELS.get(spec.role, spec.role)}）"
+            label = f"{item.name}（{spec.label or ROLE_LABELS.get(spec.role, spec.role)}）"
         else:
             label = item.name if spec.label == item.name else f"{item.name} — {spec.label}"
         rows.append([spec.name, label, _describe_input(spec)])
@@ -202,6 +202,7 @@ def _output_labels(form):
     labels = {}
     for section in form.sections:
         for item in section.items:
+            labels[f"out_{item.id}_rate"] = f"{item.name} 比率（分子÷分母）"
             labels[f"out_{item.id}"] = f"{item.name} 得分"
             labels[f"out_{item.id}_weighted"] = f"{item.name} 加权得分"
         labels[f"out_{section.id}"] = f"{section.name} 合计"

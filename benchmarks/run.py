@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import io
 import os
 import platform
 import random
@@ -67,8 +68,13 @@ def run_command(args, *, stdout, stderr) -> dict:
 
 
 def xlkpi_command() -> list:
+    """The `xlkpi` console script of this Python (a version manager's shim in front of it would add
+    its own start-up), else the one on PATH, else the same entry point through `python -c`."""
+    beside = Path(sys.executable).with_name("xlkpi")
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return [str(beside)]
     found = shutil.which("xlkpi")
-    return [found] if found else [sys.executable, "-m", "xlkpi.cli"]
+    return [found] if found else [sys.executable, "-c", "from xlkpi.cli import main; main()"]
 
 
 def write_floor(folder: Path, data: bytes, count: int) -> float:
@@ -119,7 +125,7 @@ def median(values):
 
 
 # ----------------------------------------------------------------- one size
-def measure_size(count: int, work: Path, *, repeat: int, sample: int, log) -> dict:
+def measure_size(count: int, work: Path, *, repeat: int, sample: int, log, split_too: bool = False) -> dict:
     roster = work / f"roster-{count}.csv"
     write_roster(roster, count)
     command = xlkpi_command()
@@ -185,10 +191,119 @@ def measure_size(count: int, work: Path, *, repeat: int, sample: int, log) -> di
     openpyxl_collect = (time.perf_counter() - started) / len(paths)
     log(f"  N={count}: openpyxl collect {openpyxl_collect * 1000:.1f} ms/workbook ({len(paths)} workbooks)")
     shutil.rmtree(target)
+    split = measure_split(roster, out, work, log) if split_too else None
     return {"count": count, "generate": generate, "floor": floor, "collect": collect, "filled": filled,
             "summary_line": summary_line, "problem_lines": problem_lines, "sample": len(chosen),
             "openpyxl_generate": openpyxl_generate, "openpyxl_collect": openpyxl_collect,
-            "workbook_bytes": sample_file.stat().st_size if sample_file.exists() else None}
+            "workbook_bytes": sample_file.stat().st_size if sample_file.exists() else None, "split": split}
+
+
+# ----------------------------------------------------------------- where the time goes
+def _per_item(function, items, repeat: int = 3) -> float:
+    """Best-of-`repeat` seconds per item of calling `function` on each item."""
+    best = None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        for item in items:
+            function(item)
+        seconds = (time.perf_counter() - started) / len(items)
+        best = seconds if best is None else min(best, seconds)
+    return best
+
+
+def measure_split(roster: Path, out: Path, work: Path, log, sample: int = 2000) -> dict:
+    """Milliseconds per workbook of each step, measured in this process on one core, and the
+    seconds of the steps `xlkpi collect` runs once for the whole month."""
+    from xlkpi import monthly
+    from xlkpi.batch import workbook_path
+    from xlkpi.collect import collect_month, read_appraisal
+    from xlkpi.forms import get_form
+    from xlkpi.ledger import Ledger
+    from xlkpi.reader import WorkbookReader
+    from xlkpi.roster import read_roster
+    from xlkpi.safe_write import write_atomic
+    from xlkpi.stamp import Template
+    from xlkpi.stamp import _deflate  # the compression a stamp runs on each changed part
+    from xlkpi.summary import summary_bytes
+
+    entries, _ = read_roster(roster)
+    entries = entries[:sample]
+    templates = {}
+    for entry in entries:
+        if entry.form_id not in templates:
+            templates[entry.form_id] = Template.build(get_form(entry.form_id), MONTH)
+    header = [dict(name=e.name, employee_id=e.employee_id, department=e.department, appraiser=e.appraiser)
+              for e in entries]
+    pairs = list(zip([templates[e.form_id] for e in entries], header))
+    result = {"stamp": _per_item(lambda pair: pair[0].stamp(**pair[1]), pairs)}
+    stamped = [member.content for template in templates.values() for member in template.members
+               if member.content is not None]
+    result["deflate"] = _per_item(_deflate, stamped) * len(stamped) / len(templates)
+    data = [template.stamp(**fields) for template, fields in pairs]
+    for label, writer in (("create (atomic)", write_atomic), ("create (plain)", _write_plain)):
+        folder = work / f"split-{label[8:-1]}"
+        _settle()
+        started = time.perf_counter()
+        for number, content in enumerate(data):
+            writer(folder / DEPARTMENTS[number % len(DEPARTMENTS)] / f"{number}.xlsx", content)
+        result[label] = (time.perf_counter() - started) / len(data)
+
+    paths = [str(workbook_path(out, MONTH, entry, get_form(entry.form_id))) for entry in entries]
+
+    def read_bytes(path):
+        with open(path, "rb") as stream:
+            return stream.read()
+
+    blobs = [read_bytes(path) for path in paths]
+    result["read file"] = _per_item(read_bytes, paths)
+
+    books = [WorkbookReader(io.BytesIO(blob)) for blob in blobs]
+    parts = ["xl/sharedStrings.xml", *books[0].sheets.values()]
+    result["inflate parts"] = _per_item(lambda book: [book.zip.read(part) for part in parts], books)
+
+    def parse(blob):
+        book = WorkbookReader(io.BytesIO(blob))
+        book.key_values("_xlkpi")
+        for where in book.defined_names().values():
+            book.cell(*where)
+
+    result["read cells"] = _per_item(parse, blobs)
+    result["read + check + score"] = _per_item(lambda path: read_appraisal(path, month=MONTH), paths)
+
+    # the month-wide steps, on the whole month
+    started = time.perf_counter()
+    frame, problems = collect_month(out / MONTH, MONTH)
+    result["month: read every workbook (2 processes) and rank"] = time.perf_counter() - started
+    frame = monthly.drop_duplicates(frame, problems)
+    started = time.perf_counter()
+    rows = monthly.ledger_rows(frame)
+    with Ledger(work / "split-ledger.sqlite") as book:
+        histories = monthly.earlier_histories(book, MONTH)
+        book.record_month(MONTH, rows)
+    flags = monthly.standing_flags(histories, rows, MONTH)
+    result["month: ledger and flags"] = time.perf_counter() - started
+    started = time.perf_counter()
+    summary = summary_bytes(frame, problems, MONTH, flags)
+    result["month: summary workbook"] = time.perf_counter() - started
+    started = time.perf_counter()
+    text = "\n".join(str(problem) for problem in problems).encode("utf-8")
+    with open(work / "split-problems.txt", "wb") as stream:
+        stream.write(text)
+    result["month: problem lines"] = time.perf_counter() - started
+    result["summary bytes"] = len(summary)
+    result["workbooks"] = len(entries)
+    started = time.perf_counter()
+    subprocess.run([*xlkpi_command(), "--help"], stdout=subprocess.DEVNULL, check=True)
+    result["process start (xlkpi --help)"] = time.perf_counter() - started
+    log("  split: " + ", ".join(f"{k} {v * 1000:.3f} ms" if v < 1 else f"{k} {v:.2f}" for k, v in result.items()
+                                if k not in ("summary bytes", "workbooks")))
+    return result
+
+
+def _write_plain(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as stream:
+        stream.write(data)
 
 
 # ----------------------------------------------------------------- engine and KPI_BAND
@@ -236,6 +351,17 @@ def measure_kpi_band(log) -> dict:
 
 
 # ----------------------------------------------------------------- report
+def cpu_probe() -> float:
+    """Milliseconds for a fixed pure-Python loop (best of 3): how fast this machine runs Python right now."""
+    def loop():
+        total = 0
+        for number in range(2_000_000):
+            total += number
+        return total
+
+    return min(timeit.repeat(loop, number=1, repeat=3)) * 1000
+
+
 def machine_facts() -> dict:
     model = ""
     try:
@@ -254,7 +380,7 @@ def machine_facts() -> dict:
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
     return {"date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"), "cores": os.cpu_count(), "cpu": model,
             "python": platform.python_version(), "platform": platform.platform(), "versions": versions,
-            "load": load}
+            "load": load, "probe": cpu_probe()}
 
 
 def _ms(seconds: float) -> str:
@@ -270,8 +396,12 @@ def report(facts: dict, sizes: list, engine: dict, band: dict, *, repeat: int, w
     lines.append(f"Run {facts['date']} on {facts['cores']} cores ({facts['cpu'] or 'unknown CPU'}), "
                  f"Python {facts['python']}, {versions}; {facts['platform']}.")
     if load:
-        lines.append(f"Load average when the run started: {load[0]:.2f} (other work on the machine slows every "
-                     "number below; the best run is the better estimate of the cost).")
+        lines.append(f"Load average when the run started: {load[0]:.2f}. A fixed pure-Python loop took "
+                     f"{facts['probe']:.0f} ms at the start and {facts['probe_end']:.0f} ms at the end of the run "
+                     "(on this VM the same loop varies by up to 70% from minute to minute, idle or not): every "
+                     "number below moves with it; the best run is the better estimate of the cost.")
+    lines.append(f"Commands timed: `{' '.join(xlkpi_command())} generate|collect …`, each a new process; the floor "
+                 "and the openpyxl loops run in the benchmark's process. No fsync: files land in the page cache.")
     lines.append(f"Each xlkpi command and the floor ran {repeat} times (median and best); the openpyxl loops ran on "
                  "a sample of the same workbooks and are given per workbook. Wall time of the whole benchmark: "
                  f"{wall:.0f} s.")
@@ -327,6 +457,30 @@ def report(facts: dict, sizes: list, engine: dict, band: dict, *, repeat: int, w
         lines.append(f"N = {size['count']:,}: {size['filled']:,} workbooks filled by the benchmark, the rest blank; "
                      f"collect said: {size['summary_line']}")
     lines.append("")
+    split = sizes[-1].get("split")
+    if split:
+        n = sizes[-1]["count"]
+        lines.append(f"Where the time goes (N = {n:,}; per workbook, one core, in one process, best of 3 passes "
+                     f"over {split['workbooks']:,} workbooks; the month-wide steps once, in one process):")
+        lines.append("")
+        lines.append("| step | ms per workbook |")
+        lines.append("|---|---|")
+        for key, label in (("stamp", "generate: stamp one workbook in memory (CPU)"),
+                           ("deflate", "… of which compressing its three changed parts (zlib)"),
+                           ("create (atomic)", "generate: create the file (temporary file, write, rename)"),
+                           ("create (plain)", "floor: create the file (open, write, close)"),
+                           ("read file", "collect: read the file's bytes"),
+                           ("inflate parts", "collect: inflate its sheets and shared strings (zlib)"),
+                           ("read cells", "collect: open, inflate and read the named cells (xlkpi.reader)"),
+                           ("read + check + score", "collect: read, check every input, score, find problems")):
+            lines.append(f"| {label} | {split[key] * 1000:.3f} |")
+        lines.append("")
+        lines.append("| month-wide step | seconds |")
+        lines.append("|---|---|")
+        for key in ("process start (xlkpi --help)", "month: read every workbook (2 processes) and rank",
+                    "month: ledger and flags", "month: summary workbook", "month: problem lines"):
+            lines.append(f"| {key.replace('month: ', '')} | {split[key]:.2f} |")
+        lines.append("")
     lines.append("| engine | rows/s |")
     lines.append("|---|---|")
     for name, rate in engine.items():
@@ -375,11 +529,13 @@ def main(argv=None) -> int:
     for count in sizes:
         work = Path(tempfile.mkdtemp(prefix=f"xlkpi-bench-{count}-", dir=args.work))
         try:
-            measured.append(measure_size(count, work, repeat=repeat, sample=sample, log=log))
+            measured.append(measure_size(count, work, repeat=repeat, sample=sample, log=log,
+                                         split_too=count == max(sizes)))
         finally:
             shutil.rmtree(work, ignore_errors=True)
     engine = measure_engine(engine_rows, log)
     band = measure_kpi_band(log)
+    facts["probe_end"] = cpu_probe()
     text, checks = report(facts, measured, engine, band, repeat=repeat, wall=time.perf_counter() - started,
                          engine_rows=engine_rows)
     print(text)

@@ -88,20 +88,19 @@ def _template(form_id: str, month: str, dialect: str, password) -> Template:
 def _write_one(task):
     """Write one workbook; returns (status, path, backup or None, error message or None)."""
     form_id, month, dialect, password, name, employee_id, department, appraiser, path, force = task
-    path = Path(path)
     backup = None
     try:
-        if path.exists():
+        if os.path.exists(path):
             if is_filled(path, get_form(form_id)):
                 if not force:
-                    return "skipped", str(path), None, None
+                    return "skipped", path, None, None
                 backup = str(backup_copy(path))
         data = _template(form_id, month, dialect, password).stamp(
             name=name, employee_id=employee_id, department=department, appraiser=appraiser)
         write_atomic(path, data)
     except (OSError, XlkpiError) as error:
-        return "failed", str(path), backup, str(error)
-    return "written", str(path), backup, None
+        return "failed", path, backup, str(error)
+    return "written", path, backup, None
 
 
 def generate_month(roster=None, month: str | None = None, out_dir="out", *, dialect: str = "native",
@@ -132,6 +131,8 @@ def generate_month(roster=None, month: str | None = None, out_dir="out", *, dial
         tasks.append((form.id, month, dialect, password, entry.name, entry.employee_id, entry.department,
                       entry.appraiser, str(path), force))
     jobs = max(1, jobs or os.cpu_count() or 1)
+    for form_id in dict.fromkeys(task[0] for task in tasks):
+        _template(form_id, month, dialect, password)  # once, here: the workers start as copies of this process
     if jobs > 1 and len(tasks) >= PARALLEL_FROM:
         with ProcessPoolExecutor(jobs) as pool:
             results = pool.map(_write_one, tasks, chunksize=max(1, min(256, len(tasks) // (jobs * 8))))

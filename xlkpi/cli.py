@@ -351,8 +351,8 @@ def progress_bar(label: str):
 
 def print_problems(problems) -> None:
     """Every problem on its own line to stderr."""
-    for problem in problems:
-        click.echo(str(problem), err=True)
+    if problems:
+        click.echo("\n".join(str(problem) for problem in problems), err=True)
 
 
 @main.command("generate")

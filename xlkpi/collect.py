@@ -11,6 +11,7 @@ reported. Files are only read, never written; a bad file never stops the others.
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import os
 import re
 from concurrent.futures import ProcessPoolExecutor
@@ -260,15 +261,10 @@ def _keys(names) -> tuple:
 
 
 def _read_packed(args):
-    """`_read_one` in plain tuples, as a worker sends it back (a fraction of the pickling of objects)."""
+    """`_read_one` in plain tuples, as a worker sends it back (a fraction of the pickling of objects):
+    the appraisal as `_pack` gives it, and each problem's fields."""
     appraisal, problems = _read_one(args)
-    packed = [tuple(p.__dict__[name] for name in _PROBLEM_FIELDS) for p in problems]
-    if appraisal is None:
-        return None, packed
-    return (appraisal.file, appraisal.form_id, appraisal.form_version, appraisal.month,
-            _keys(appraisal.header), tuple(appraisal.header.values()),
-            _keys(appraisal.inputs), tuple(appraisal.inputs.values()),
-            _keys(appraisal.outputs), tuple(appraisal.outputs.values())), packed
+    return _pack(appraisal), [tuple(p.__dict__[name] for name in _PROBLEM_FIELDS) for p in problems]
 
 
 _PROBLEM_FIELDS = tuple(field.name for field in dataclasses.fields(Problem))
@@ -281,16 +277,6 @@ def _problem(fields) -> Problem:
     return problem
 
 
-def _unpack(result):
-    packed, packed_problems = result
-    problems = [_problem(fields) for fields in packed_problems]
-    if packed is None:
-        return None, problems
-    file, form_id, version, month, header_keys, header, input_keys, inputs, output_keys, outputs = packed
-    return Appraisal(file, form_id, version, month, dict(zip(header_keys, header)), dict(zip(input_keys, inputs)),
-                     dict(zip(output_keys, outputs)), problems), problems
-
-
 def _label(path: Path, root: Path, prefix: str) -> str:
     """`path` relative to `root`, with forward slashes."""
     text = str(path)
@@ -299,12 +285,9 @@ def _label(path: Path, root: Path, prefix: str) -> str:
     return path.relative_to(root).as_posix()
 
 
-def read_all(directory, month: str | None = None, *, jobs: int | None = None):
-    """Read every workbook under `directory` (in parallel over `jobs` processes).
-
-    Returns:
-        (appraisals, problems) in file order.
-    """
+def _read_packed_all(directory, month: str | None, jobs: int | None, meanwhile=None) -> list:
+    """Every workbook under `directory`, read (in parallel over `jobs` processes): in file order,
+    (packed appraisal or None, its problems). `meanwhile` is called while the workers read."""
     root = Path(directory)
     if not root.is_dir():
         raise FormError(f"文件夹 {root} 不存在。")
@@ -318,13 +301,40 @@ def read_all(directory, month: str | None = None, *, jobs: int | None = None):
     if jobs > 1 and len(tasks) >= 200:
         chunk = max(16, min(128, len(tasks) // (jobs * 8)))
         with ProcessPoolExecutor(jobs) as pool:
-            results = [_unpack(result) for result in pool.map(_read_packed, tasks, chunksize=chunk)]
-    else:
-        results = [_read_one(task) for task in tasks]
+            read = pool.map(_read_packed, tasks, chunksize=chunk)
+            if meanwhile is not None:
+                meanwhile()
+            return [(packed, [_problem(fields) for fields in problems]) for packed, problems in read]
+    if meanwhile is not None:
+        meanwhile()
+    results = []
+    for task in tasks:
+        appraisal, problems = _read_one(task)
+        results.append((_pack(appraisal), problems))
+    return results
+
+
+def _pack(appraisal):
+    if appraisal is None:
+        return None
+    return (appraisal.file, appraisal.form_id, appraisal.form_version, appraisal.month,
+            _keys(appraisal.header), tuple(appraisal.header.values()),
+            _keys(appraisal.inputs), tuple(appraisal.inputs.values()),
+            _keys(appraisal.outputs), tuple(appraisal.outputs.values()))
+
+
+def read_all(directory, month: str | None = None, *, jobs: int | None = None):
+    """Read every workbook under `directory` (in parallel over `jobs` processes).
+
+    Returns:
+        (appraisals, problems) in file order.
+    """
     appraisals, problems = [], []
-    for appraisal, found in results:
-        if appraisal is not None:
-            appraisals.append(appraisal)
+    for packed, found in _read_packed_all(directory, month, jobs):
+        if packed is not None:
+            file, form_id, version, month_, header_keys, header, input_keys, inputs, output_keys, outputs = packed
+            appraisals.append(Appraisal(file, form_id, version, month_, dict(zip(header_keys, header)),
+                                        dict(zip(input_keys, inputs)), dict(zip(output_keys, outputs)), found))
         problems.extend(found)
     return appraisals, problems
 
@@ -351,36 +361,31 @@ DEFAULT_REWARDS = (500, 300, 200)
 _EXTRA = ("form", "form_name", "form_version", "file", "problems")
 
 
-def _frame(pd, appraisals: list):
-    """One row per appraisal: its header, inputs and outputs, then form, form_name, form_version,
-    file and the number of problems; columns in the order they first appear, NaN where a row has
-    no such column. The same frame as `pd.DataFrame` of one dict per row, built from one tuple per
-    row, consuming `appraisals` as it goes (a tenth of the memory of the dicts)."""
+def _frame(pd, results: list):
+    """One row per appraisal of `results` (`_read_packed_all`): its header, inputs and outputs, then
+    form, form_name, form_version, file and the number of problems; columns in the order they first
+    appear, NaN where a row has no such column. The same frame as `pd.DataFrame` of one dict per
+    row, built from one tuple per row, consuming `results` as it goes."""
     forms = builtin_forms()
     columns = {}
-    layouts = {}  # the key sequence of a row → where its values go
-    for appraisal in appraisals:
-        key = (tuple(appraisal.header), tuple(appraisal.inputs), tuple(appraisal.outputs))
-        if key not in layouts:
-            names = [*key[0], *key[1], *key[2], *_EXTRA]
-            positions = {}
-            for name in names:  # a later value of the same name wins, in the place of the first
-                positions[name] = columns.setdefault(name, len(columns))
-            layouts[key] = list(positions.values()), list(positions)
+    layouts = {}  # the names of a row's values → the column of each value
+    for packed, _ in results:
+        if packed is not None and (packed[4], packed[6], packed[8]) not in layouts:
+            key = (packed[4], packed[6], packed[8])
+            layouts[key] = [columns.setdefault(name, len(columns)) for name in (*key[0], *key[1], *key[2], *_EXTRA)]
     nan = float("nan")
     width = len(columns)
     rows = []
-    for index, appraisal in enumerate(appraisals):
-        key = (tuple(appraisal.header), tuple(appraisal.inputs), tuple(appraisal.outputs))
-        positions, names = layouts[key]
-        merged = {**appraisal.header, **appraisal.inputs, **appraisal.outputs}
-        merged.update(form=appraisal.form_id, form_name=forms[appraisal.form_id].name,
-                      form_version=appraisal.form_version, file=appraisal.file, problems=len(appraisal.problems))
+    for index, (packed, problems) in enumerate(results):
+        results[index] = None
+        if packed is None:
+            continue
+        file, form_id, version, _, header_keys, header, input_keys, inputs, output_keys, outputs = packed
         row = [nan] * width
-        for position, name in zip(positions, names):
-            row[position] = merged[name]
+        values = (*header, *inputs, *outputs, form_id, forms[form_id].name, version, file, len(problems))
+        for position, value in zip(layouts[(header_keys, input_keys, output_keys)], values):
+            row[position] = value  # a name given twice: the later value, in the place of the first
         rows.append(tuple(row))
-        appraisals[index] = None
     if not rows:
         return pd.DataFrame()
     return pd.DataFrame(rows, columns=list(columns))
@@ -396,11 +401,12 @@ def collect_month(directory, month: str | None = None, *, ranking: str = "dense"
         `file`, `rank` (within form and department) and `reward`; and every
         problem found, each with file, sheet, cell, name, code and message.
     """
+    # pandas (half a second to import) is imported while the workers read, and they start without it
+    results = _read_packed_all(directory, month, jobs, meanwhile=lambda: importlib.import_module("pandas"))
     import pandas as pd
 
-    appraisals, problems = read_all(directory, month, jobs=jobs)
-    frame = _frame(pd, appraisals)
-    del appraisals
+    problems = [problem for _, found in results for problem in found]
+    frame = _frame(pd, results)
     if frame.empty:
         frame = pd.DataFrame(columns=["hdr_employee_id", "form", "file", "out_total", "rank", "reward"])
         return frame, problems

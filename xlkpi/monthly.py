@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,24 +79,54 @@ def drop_duplicates(frame, problems):
     return frame.loc[keep].reset_index(drop=True)
 
 
+class _LedgerRow(Mapping):
+    """One ledger row (see `Ledger.record_month`); its `outputs`, every `out_` value of the month's
+    frame, is made into a dict when it is read, so that a whole month's rows do not all hold one."""
+
+    __slots__ = ("fields", "names", "outputs")
+
+    def __init__(self, fields: dict, names: list, outputs: tuple):
+        self.fields, self.names, self.outputs = fields, names, outputs
+
+    def __getitem__(self, key):
+        if key == "outputs":
+            return dict(zip(self.names, self.outputs))
+        return self.fields[key]
+
+    def __iter__(self):
+        yield from self.fields
+        yield "outputs"
+
+    def __len__(self):
+        return len(self.fields) + 1
+
+
+def _cleaned(frame, name) -> list:
+    """A column's values as the ledger keeps them (`_clean`: None for blanks, plain Python values)."""
+    values = frame[name].tolist()
+    if frame[name].dtype == float:
+        return [None if value != value else value for value in values]
+    return [_clean(value) for value in values]
+
+
 def ledger_rows(frame) -> list:
     """The ledger's rows of a collected month (see `Ledger.record_month`), one per row of `frame`."""
     columns = {name: frame[name].tolist() for name in frame.columns}
-    outputs = [name for name in frame.columns if str(name).startswith("out_")]
+    names = [name for name in frame.columns if str(name).startswith("out_")]
+    outputs = list(zip(*[_cleaned(frame, name) for name in names])) if names else [()] * len(frame)
     nothing = [None] * len(frame)
     rows = []
     for index in range(len(frame)):
         def value(name):
             return columns.get(name, nothing)[index]
 
-        rows.append({
+        rows.append(_LedgerRow({
             "employee_id": columns["hdr_employee_id"][index], "name": columns["hdr_name"][index],
             "department": columns["hdr_department"][index], "form_id": columns["form"][index],
             "form_version": _clean(value("form_version")), "total": _clean(value("out_total")),
             "grade": _clean(value("out_grade")), "pay": _clean(value("out_pay")),
             "status": value("out_status"), "rank": _clean(value("rank")), "file": columns["file"][index],
-            "outputs": {name: _clean(columns[name][index]) for name in outputs},
-        })
+        }, names, outputs[index]))
     return rows
 
 

@@ -527,7 +527,9 @@ class WorkbookReader:
         return self._string_parts
 
     def _string(self, index: int):
-        parts = self._shared_parts()
+        parts = self._string_parts
+        if parts is None:
+            parts = self._shared_parts()
         if index >= len(parts):
             return None
         part = parts[index]
@@ -691,14 +693,21 @@ class WorkbookReader:
 
     def cell(self, sheet: str, row: int, col: int) -> Cell:
         """One cell (an empty Cell if there is nothing there)."""
-        if sheet in self._cells:
-            return self._cells[sheet].get((row, col), _EMPTY)
-        index = self._sheet_index(sheet)
+        cells = self._cells.get(sheet)
+        if cells is not None:
+            return cells.get((row, col), _EMPTY)
+        index = self._index.get(sheet)
         if index is None:
-            return self._cells[sheet].get((row, col), _EMPTY)
-        found = index.get(_cell_ref(row, col))
+            index = self._sheet_index(sheet)
+            if index is None:
+                return self._cells[sheet].get((row, col), _EMPTY)
+        ref = _REFS.get((row, col))
+        found = index.get(ref if ref is not None else _cell_ref(row, col))
         if found is None:
             return _EMPTY
+        decoded = _CHUNKS.get(found)
+        if decoded.__class__ is Cell:  # the common case, `_plain_cell` without the call
+            return decoded
         try:
             return self._plain_cell(found)
         except _NotPlain:

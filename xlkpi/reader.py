@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from xml.etree import ElementTree
 
 from .errors import XlkpiError
+from .layout import col_letter
 
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -76,16 +77,6 @@ def column_index(letters: str) -> int:
     for char in letters:
         index = index * 26 + ord(char) - 64
     return index - 1
-
-
-def column_letters(index: int) -> str:
-    """0 → A, 25 → Z, 26 → AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
 
 
 def parse_ref(text: str):
@@ -332,7 +323,7 @@ def _cell_ref(row: int, col: int) -> bytes:
     """(7, 5) → b"F8"."""
     ref = _REFS.get((row, col))
     if ref is None:
-        ref = _REFS[(row, col)] = f"{column_letters(col)}{row + 1}".encode("ascii")
+        ref = _REFS[(row, col)] = f"{col_letter(col)}{row + 1}".encode("ascii")
     return ref
 
 

@@ -363,9 +363,10 @@ def _department_sheet(book: _Book, department: str, rows, column, forms):
     form_column = column("form")
     for form_id in sorted({form_column[index] for index in rows}):
         form = forms[form_id]
-        if not form.outcomes:
+        banded = [outcome for outcome in form.outcomes if outcome.band is not None]
+        if not banded:  # a form whose only outcome is an amount (base × total) has no grades to count
             continue
-        outcome = form.outcomes[0]
+        outcome = banded[0]
         band = outcome.band
         labels = list(band.values) + [band.else_value]
         outcome_values = column(f"out_{outcome.id}")

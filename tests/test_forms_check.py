@@ -16,6 +16,8 @@ from click.testing import CliRunner
 from xlkpi.cli import display_width, main
 from xlkpi.errors import CODES
 
+from .cli import run_cli
+
 ROOT = Path(__file__).resolve().parents[1]
 FORMS = Path("tests/forms")
 INVALID = FORMS / "invalid"
@@ -62,14 +64,7 @@ def run(monkeypatch):
     """Run `xlkpi ARGS...` from the repository root; stdout and stderr apart."""
     monkeypatch.chdir(ROOT)
 
-    def invoke(*args):
-        result = CliRunner().invoke(main, [str(arg) for arg in args])
-        assert "Traceback" not in result.output
-        if result.exception is not None:
-            assert isinstance(result.exception, SystemExit), result.exception
-        return result
-
-    return invoke
+    return run_cli
 
 
 def lines(text):

@@ -8,12 +8,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from xlkpi import safe_write
 from xlkpi.batch import generate_month
-from xlkpi.cli import main
 
+from .cli import run_cli
 from .filling import fill_workbook
 
 DEMO_FILES = [
@@ -33,11 +32,7 @@ DEMO_FILES = [
 FILLED = "2026-11/客服部/E1001_王丽娜_客服专员.xlsx"
 
 
-def run(*args):
-    result = CliRunner().invoke(main, [str(arg) for arg in args])
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result
+run = run_cli
 
 
 def files(folder: Path) -> dict:

@@ -9,6 +9,8 @@ import pytest
 from xlkpi.errors import UsageError
 from xlkpi.ledger import DEFAULT_LEDGER, SCHEMA_VERSION, Ledger, LedgerError
 
+from .cli import run_cli
+
 
 def result(employee_id, total, *, name=None, rank=None, department="客服部", form_id="dianhua_zhuanyuan",
            grade="B", file=None):
@@ -156,16 +158,7 @@ def test_newer_ledger_is_refused(tmp_path):
 
 
 # ---------------------------------------------------------------- xlkpi history
-def invoke(*args):
-    from click.testing import CliRunner
-
-    from xlkpi.cli import main
-
-    result = CliRunner().invoke(main, [str(arg) for arg in args])
-    assert "Traceback" not in result.output
-    if result.exception is not None:
-        assert isinstance(result.exception, SystemExit), result.exception
-    return result
+invoke = run_cli
 
 
 def test_cli_history(tmp_path):

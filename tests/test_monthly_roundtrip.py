@@ -13,11 +13,10 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
 
-from xlkpi.cli import main
 from xlkpi.monthly import close_month
 
+from .cli import run_cli
 from .filling import cell_of, fill_workbook
 
 MONTH = "2026-11"
@@ -118,11 +117,7 @@ PROBLEM_LINES = [
 ]
 
 
-def run(*args):
-    result = CliRunner().invoke(main, [str(arg) for arg in args])
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result
+run = run_cli
 
 
 def generate(out: Path, month: str, roster_text: str) -> Path:

@@ -534,7 +534,7 @@ def score(form, inputs) -> dict:
         form = get_form(form)
     values = {}
     for spec in form.input_specs():
-        raw = inputs.get(spec.name, spec.default) if spec.default is not None else inputs.get(spec.name)
+        raw = inputs.get(spec.name, spec.default)
         values[spec.name] = read_input(form, spec, raw)
     out = {}
     unscored = 0

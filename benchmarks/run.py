@@ -77,6 +77,17 @@ def xlkpi_command() -> list:
     return [found] if found else [sys.executable, "-c", "from xlkpi.cli import main; main()"]
 
 
+def compile_package() -> None:
+    """Compile xlkpi's bytecode, as `pip install` does for an installed package. Without it (an
+    editable install run with PYTHONDONTWRITEBYTECODE set) each command would compile the sources it
+    imports again, a cost an installed package does not have."""
+    import compileall
+
+    import xlkpi
+
+    compileall.compile_dir(str(Path(xlkpi.__file__).parent), quiet=1)
+
+
 def write_floor(folder: Path, data: bytes, count: int) -> float:
     """Seconds to write `count` files holding `data`, spread over the departments' folders."""
     started = time.perf_counter()
@@ -221,9 +232,8 @@ def measure_split(roster: Path, out: Path, work: Path, log, sample: int = 2000) 
     from xlkpi.ledger import Ledger
     from xlkpi.reader import WorkbookReader
     from xlkpi.roster import read_roster
-    from xlkpi.safe_write import write_atomic
+    from xlkpi.safe_write import write_atomic, write_new
     from xlkpi.stamp import Template
-    from xlkpi.stamp import _deflate  # the compression a stamp runs on each changed part
     from xlkpi.summary import summary_bytes
 
     entries, _ = read_roster(roster)
@@ -236,16 +246,16 @@ def measure_split(roster: Path, out: Path, work: Path, log, sample: int = 2000) 
               for e in entries]
     pairs = list(zip([templates[e.form_id] for e in entries], header))
     result = {"stamp": _per_item(lambda pair: pair[0].stamp(**pair[1]), pairs)}
-    stamped = [member.content for template in templates.values() for member in template.members
-               if member.content is not None]
-    result["deflate"] = _per_item(_deflate, stamped) * len(stamped) / len(templates)
     data = [template.stamp(**fields) for template, fields in pairs]
-    for label, writer in (("create (atomic)", write_atomic), ("create (plain)", _write_plain)):
-        folder = work / f"split-{label[8:-1]}"
+    for label, writer in (("create (new)", write_new), ("create (atomic)", write_atomic),
+                          ("create (plain)", _write_plain)):
+        folders = [work / f"split-{label[8:-1]}" / department for department in DEPARTMENTS]
+        for folder in folders:
+            folder.mkdir(parents=True)
         _settle()
         started = time.perf_counter()
         for number, content in enumerate(data):
-            writer(folder / DEPARTMENTS[number % len(DEPARTMENTS)] / f"{number}.xlsx", content)
+            writer(os.path.join(folders[number % len(folders)], f"{number}.xlsx"), content)
         result[label] = (time.perf_counter() - started) / len(data)
 
     paths = [str(workbook_path(out, MONTH, entry, get_form(entry.form_id))) for entry in entries]
@@ -300,8 +310,7 @@ def measure_split(roster: Path, out: Path, work: Path, log, sample: int = 2000) 
     return result
 
 
-def _write_plain(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _write_plain(path, data: bytes) -> None:
     with open(path, "wb") as stream:
         stream.write(data)
 
@@ -401,7 +410,8 @@ def report(facts: dict, sizes: list, engine: dict, band: dict, *, repeat: int, w
                      "(on this VM the same loop varies by up to 70% from minute to minute, idle or not): every "
                      "number below moves with it; the best run is the better estimate of the cost.")
     lines.append(f"Commands timed: `{' '.join(xlkpi_command())} generate|collect …`, each a new process; the floor "
-                 "and the openpyxl loops run in the benchmark's process. No fsync: files land in the page cache.")
+                 "and the openpyxl loops run in the benchmark's process. No fsync: files land in the page cache. "
+                 "xlkpi's bytecode is compiled first, as installing the package does.")
     lines.append(f"Each xlkpi command and the floor ran {repeat} times (median and best); the openpyxl loops ran on "
                  "a sample of the same workbooks and are given per workbook. Wall time of the whole benchmark: "
                  f"{wall:.0f} s.")
@@ -466,8 +476,9 @@ def report(facts: dict, sizes: list, engine: dict, band: dict, *, repeat: int, w
         lines.append("| step | ms per workbook |")
         lines.append("|---|---|")
         for key, label in (("stamp", "generate: stamp one workbook in memory (CPU)"),
-                           ("deflate", "… of which compressing its three changed parts (zlib)"),
-                           ("create (atomic)", "generate: create the file (temporary file, write, rename)"),
+                           ("create (new)", "generate: create the file in a new, staged folder (open, write, close)"),
+                           ("create (atomic)", "generate: replace a file in an existing folder (temporary file, "
+                                               "write, rename)"),
                            ("create (plain)", "floor: create the file (open, write, close)"),
                            ("read file", "collect: read the file's bytes"),
                            ("inflate parts", "collect: inflate its sheets and shared strings (zlib)"),
@@ -523,6 +534,7 @@ def main(argv=None) -> int:
         print(message, file=sys.stderr, flush=True)
 
     started = time.perf_counter()
+    compile_package()
     facts = machine_facts()
     log(f"xlkpi benchmark: N = {', '.join(f'{n:,}' for n in sizes)}; {facts['cores']} cores, Python {facts['python']}")
     measured = []

@@ -90,6 +90,19 @@ def test_rerun_keeps_filled_workbooks(cwd):
     assert run("generate", "--month", "2026-11", "--out", "out", "--force").stdout.count("已备份") == 0
 
 
+def test_existing_and_new_folders(cwd):
+    """A department folder that exists takes its workbooks one by one; the others appear whole.
+    Nothing else in the folders is touched and no hidden staging folder is left."""
+    existing = cwd / "out" / "2026-11" / "客服部"
+    existing.mkdir(parents=True)
+    (existing / "说明.txt").write_text("别动", encoding="utf-8")
+    result = run("generate", "--month", "2026-11", "--out", "out")
+    assert result.exit_code == 0
+    assert sorted(files(cwd / "out")) == sorted([*DEMO_FILES, "2026-11/客服部/说明.txt"])
+    assert (existing / "说明.txt").read_text(encoding="utf-8") == "别动"
+    assert not [path for path in (cwd / "out").rglob("*") if path.name.startswith(".")]
+
+
 def test_udf_dialect_writes_xlsm(cwd):
     result = run("generate", "--month", "2026-11", "--out", "out", "--dialect", "udf")
     assert result.exit_code == 0
@@ -120,29 +133,21 @@ def test_roster_problems(cwd):
 ROSTER = "工号,姓名,部门,岗位,考核人\nE1,甲,客服部,客服专员,陈\nE2,乙,呼叫中心,电话专员,林\n"
 
 
-def _failing_replace(source, target):
+def _failing_rename(source, target):
     raise OSError(28, "No space left on device")
 
 
-class _HalfWrite:
-    """A file that takes half of what it is given, then fails like a full disk."""
+def _half_write(real_write):
+    """An `os.write` that writes half of what it is given, then fails like a full disk."""
 
-    def __init__(self, stream):
-        self.stream = stream
-
-    def write(self, data):
-        self.stream.write(data[: len(data) // 2])
-        self.stream.flush()
+    def write(handle, data):
+        real_write(handle, bytes(data[: len(data) // 2]))
         raise OSError(28, "No space left on device")
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.stream.close()
+    return write
 
 
-@pytest.mark.parametrize("crash", ["replace", "write"])
+@pytest.mark.parametrize("crash", ["rename", "write"])
 def test_a_crash_leaves_no_file(tmp_path, monkeypatch, crash):
     roster = tmp_path / "roster.csv"
     roster.write_text(ROSTER, encoding="utf-8")
@@ -150,17 +155,18 @@ def test_a_crash_leaves_no_file(tmp_path, monkeypatch, crash):
     assert len(good.written) == 2 and not good.problems
     before = files(tmp_path / "good")
 
-    real_fdopen = os.fdopen
-    if crash == "replace":
-        monkeypatch.setattr(safe_write.os, "replace", _failing_replace)
+    if crash == "rename":  # moving a new folder into place, or a file over an existing one
+        monkeypatch.setattr(safe_write.os, "rename", _failing_rename)
+        monkeypatch.setattr(safe_write.os, "replace", _failing_rename)
     else:
-        monkeypatch.setattr(safe_write.os, "fdopen", lambda fd, mode: _HalfWrite(real_fdopen(fd, mode)))
+        monkeypatch.setattr(safe_write.os, "write", _half_write(os.write))
 
     fresh = generate_month(roster, "2026-11", tmp_path / "fresh", jobs=1)
     assert fresh.written == []
     assert [problem.code for problem in fresh.problems] == ["write-failed", "write-failed"]
     assert all("No space left on device" in problem.message for problem in fresh.problems)
     assert files(tmp_path / "fresh") == {}  # neither the workbooks nor a temporary file
+    assert list((tmp_path / "fresh").rglob(".*")) == []  # nor a hidden staging folder
 
     # regenerating over existing workbooks: they stay as they were
     again = generate_month(roster, "2026-11", tmp_path / "good", jobs=1, force=True)
@@ -183,4 +189,7 @@ def test_parallel_jobs_write_the_same_files(tmp_path):
     serial, parallel = files(tmp_path / "one"), files(tmp_path / "two")
     assert len(serial) == 70
     assert serial == parallel
+    assert not [path for path in (tmp_path / "two").rglob("*") if path.name.startswith(".")]
+    report = generate_month(roster, "2026-11", tmp_path / "three", jobs=2)
+    assert [path.name.split("_")[0] for path in report.written] == [f"E{number:03d}" for number in range(70)]
     assert "2026-11/售后_退换/E002_员工2_呼叫中心经理.xlsx" in serial

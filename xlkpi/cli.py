@@ -24,7 +24,6 @@ from .errors import ScoringError, UsageError, XlkpiError
 from .forms import builtin_forms, check_form_file, get_form, load_form
 from .model import HEADER_LABELS, ROLE_LABELS
 from .periods import parse_month
-from .scoring import score
 
 
 # --------------------------------------------------------------------- errors
@@ -224,6 +223,8 @@ def score_command(form, values, as_json):
     VALUE 按单元格中的写法填写，如 in_leave=0.5、in_fcr_actual=80%、in_duty=按要求完成。
     未填写的输入视为空白；目标值（_target）未填写时取表单的默认值。
     """
+    from .scoring import score
+
     form = _resolve_form(form)
     known = [spec.name for spec in form.input_specs()]
     inputs = {}

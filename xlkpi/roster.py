@@ -18,9 +18,9 @@ import difflib
 import io
 import re
 import unicodedata
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import NamedTuple
 
 from .errors import Problem, UsageError
 from .forms import builtin_forms
@@ -43,9 +43,8 @@ NOT_BLANK = ("employee_id", "name", "form_id")
 _LABELS = {field: label for field, label, _, _ in COLUMNS}
 
 
-@dataclass(frozen=True)
-class RosterEntry:
-    """One employee of the roster.
+class RosterEntry(NamedTuple):
+    """One employee of the roster (a named tuple: ten thousand of them are made in a few ms).
 
     Attributes:
         employee_id: 工号, as text (`E1001`, `1001`).
@@ -109,7 +108,7 @@ def read_roster(path) -> tuple[list[RosterEntry], list[Problem]]:
 
 # ----------------------------------------------------------------- reading
 def _csv_rows(path: Path) -> tuple[list[list[str]], Problem | None]:
-    """The cells of a CSV file saved by Excel, in UTF-8 (with or without BOM) or GBK/GB18030."""
+    """The cells of a CSV file saved by Excel, in UTF-8 (with or without BOM) or GBK/GB18030, stripped."""
     data = path.read_bytes()
     try:
         text = data.decode("utf-8-sig")
@@ -122,18 +121,20 @@ def _csv_rows(path: Path) -> tuple[list[list[str]], Problem | None]:
             message = (f"无法识别文件的编码：第 {line} 行既不是 UTF-8 也不是 GBK/GB18030 编码的文字。"
                        "请在 Excel 中另存为“CSV UTF-8（逗号分隔）”后重试。")
             return [], Problem("bad-encoding", message, file=str(path), line=line)
-    return list(csv.reader(io.StringIO(text, newline=""))), None
+    return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text, newline=""))], None
 
 
-def _workbook_rows(path: Path) -> list[list]:
-    """The cells of the first sheet of a workbook, from A1 (empty rows kept, so rows keep their numbers)."""
+def _workbook_rows(path: Path) -> list[list[str]]:
+    """The cells of the first sheet of a workbook as text (see `_cell_text`), from A1
+    (empty rows kept, so rows keep their numbers)."""
     from python_calamine import CalamineWorkbook
 
     try:
         workbook = CalamineWorkbook.from_path(str(path))
-        return workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
     except Exception as error:  # calamine raises its own classes and OSError for damaged files
         raise UsageError(f"无法读取名册工作簿 {path}：{error}") from None
+    return [[_cell_text(value) for value in row] for row in rows]
 
 
 def _cell_text(value) -> str:
@@ -178,7 +179,7 @@ def _form_names() -> dict[str, str]:
 
 
 def _check_rows(rows, file: str) -> tuple[list[RosterEntry], list[Problem]]:
-    rows = [[_cell_text(value) for value in row] for row in rows]
+    """Check rows of stripped cell texts, the first the header (see `read_roster`)."""
     header = rows[0] if rows else []
     columns = {}
     for index, text in enumerate(header):
@@ -193,21 +194,24 @@ def _check_rows(rows, file: str) -> tuple[list[RosterEntry], list[Problem]]:
         return [], [Problem("missing-column", message, file=file, line=1)]
 
     form_names = _form_names()
+    width = max(columns.values()) + 1
+    at_id, at_name, at_department = columns["employee_id"], columns["name"], columns["department"]
+    at_position, at_appraiser, at_email = columns["form_id"], columns["appraiser"], columns.get("email")
+    padding = [""] * width
     seen: dict[str, int] = {}
     entries: list[RosterEntry] = []
     problems: list[Problem] = []
     for line, row in enumerate(rows[1:], start=2):
         if not any(row):
             continue
-        values = {field: (row[index] if index < len(row) else "") for field, index in columns.items()}
-        values.setdefault("email", "")
-        values["employee_id"] = unicodedata.normalize("NFKC", values["employee_id"]).strip()
+        if len(row) < width:
+            row = row + padding
+        employee_id = unicodedata.normalize("NFKC", row[at_id]).strip()
+        name, position = row[at_name], row[at_position]
         found = []
-        for field in NOT_BLANK:
-            if not values[field]:
-                found.append(Problem("blank", f"{_LABELS[field]}为空：每一行都应填写工号、姓名和岗位。",
-                                     file=file, line=line))
-        employee_id = values["employee_id"]
+        if not (employee_id and name and position):
+            found = [Problem("blank", f"{_LABELS[field]}为空：每一行都应填写工号、姓名和岗位。", file=file, line=line)
+                     for field, value in zip(NOT_BLANK, (employee_id, name, position)) if not value]
         if employee_id:
             if employee_id in seen:
                 found.append(Problem("duplicate-employee",
@@ -215,18 +219,14 @@ def _check_rows(rows, file: str) -> tuple[list[RosterEntry], list[Problem]]:
                                      file=file, line=line))
             else:
                 seen[employee_id] = line
-        position = values["form_id"]
-        if position:
-            form_id = form_names.get(position) or form_names.get(position.lower())
-            if form_id is None:
-                found.append(Problem("unknown-form", _unknown_form_message(position, form_names),
-                                     file=file, line=line))
-            else:
-                values["form_id"] = form_id
+        form_id = (form_names.get(position) or form_names.get(position.lower())) if position else None
+        if position and form_id is None:
+            found.append(Problem("unknown-form", _unknown_form_message(position, form_names), file=file, line=line))
         if found:
             problems.extend(found)
             continue
-        entries.append(RosterEntry(line=line, **values))
+        entries.append(RosterEntry(employee_id, name, row[at_department], form_id, row[at_appraiser],
+                                   row[at_email] if at_email is not None else "", line))
     return entries, problems
 
 

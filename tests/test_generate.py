@@ -191,5 +191,6 @@ def test_parallel_jobs_write_the_same_files(tmp_path):
     assert serial == parallel
     assert not [path for path in (tmp_path / "two").rglob("*") if path.name.startswith(".")]
     report = generate_month(roster, "2026-11", tmp_path / "three", jobs=2)
-    assert [path.name.split("_")[0] for path in report.written] == [f"E{number:03d}" for number in range(70)]
+    assert [os.path.basename(path).split("_")[0] for path in report.written] == [f"E{number:03d}"
+                                                                                 for number in range(70)]
     assert "2026-11/售后_退换/E002_员工2_呼叫中心经理.xlsx" in serial

@@ -58,8 +58,12 @@ def workbook_path(out_dir, month: str, entry, form, dialect: str = "native") -> 
 
 @dataclass
 class GenerateReport:
-    """What a batch did: files written, skipped (already filled in), backed up; problems; time."""
+    """What a batch did: files written, skipped (already filled in), backed up; problems; time.
 
+    The paths are text (`str`), in roster order: a month of ten thousand `Path` objects would
+    cost more than writing a tenth of the files."""
+
+    month: str = ""
     written: list = field(default_factory=list)
     skipped: list = field(default_factory=list)
     backups: list = field(default_factory=list)
@@ -193,7 +197,7 @@ def generate_month(roster=None, month: str | None = None, out_dir="out", *, dial
     month = parse_month(month) if month else current_month()
     roster_path = Path(roster) if roster else demo_roster_path()
     entries, problems = read_roster(roster_path)
-    report = GenerateReport(problems=list(problems))
+    report = GenerateReport(month=month, problems=list(problems))
     tasks, staged = _tasks(entries, month, out_dir, dialect, password)
     keys = list(dict.fromkeys(task[1] for task in tasks))
     jobs = max(1, jobs or os.cpu_count() or 1)
@@ -265,10 +269,10 @@ def _gather(results, tasks, report: GenerateReport) -> None:
     for index, status, backup, error in results:
         path = paths[index]
         if status == "written":
-            report.written.append(Path(path))
+            report.written.append(path)
         elif status == "skipped":
-            report.skipped.append(Path(path))
+            report.skipped.append(path)
         else:
             report.problems.append(Problem("write-failed", f"无法写入：{error}", file=path))
         if backup:
-            report.backups.append(Path(backup))
+            report.backups.append(backup)

@@ -296,38 +296,11 @@ def render_command(form_key, name, employee_id, department, month, appraiser, di
                               appraiser=appraiser, dialect=dialect, password=password, out=out_path, force=force)
     click.echo(f"已生成 {written}")
     if pdf:
+        from .printing import print_pdf
+
         pdf_path = print_pdf(form, written, name=name, employee_id=employee_id, department=department,
                              month=month, appraiser=appraiser, force=force)
         click.echo(f"已生成 {pdf_path}")
-
-
-def print_pdf(form, workbook_path: Path, *, force: bool, **header) -> Path:
-    """Print the form to a PDF beside `workbook_path`, through LibreOffice.
-
-    The PDF is printed from the native dialect (LibreOffice cannot run KPI_* functions).
-
-    Raises:
-        UsageError: the PDF exists and `force` is not given.
-        LibreOfficeMissing: LibreOffice is not installed.
-    """
-    import tempfile
-
-    from .libreoffice import LibreOfficeMissing, convert, find_soffice
-    from .render import render_workbook
-    from .safe_write import write_atomic
-
-    pdf_path = workbook_path.with_suffix(".pdf")
-    if pdf_path.exists() and not force:
-        raise UsageError(f"文件 {pdf_path} 已存在；如需覆盖，请加 --force。")
-    if find_soffice() is None:
-        raise LibreOfficeMissing(f"工作簿已生成（{workbook_path}），但未生成 PDF：未找到 LibreOffice。"
-                                 "请安装后重试，例如 apt-get install -y libreoffice-calc-nogui。")
-    with tempfile.TemporaryDirectory(prefix="xlkpi-pdf-") as folder:
-        source = Path(folder, workbook_path.stem + ".xlsx")
-        render_workbook(form, out=source, **header)
-        (printed,) = convert([source], Path(folder, "pdf"), "pdf")
-        write_atomic(pdf_path, printed.read_bytes())
-    return pdf_path
 
 
 # --------------------------------------------------------------------- the monthly batch
@@ -379,9 +352,10 @@ def generate_command(month, roster, out_dir, dialect, jobs, force, pdf):
         click.echo(f"已备份：{path}")
     print_problems(report.problems)
     if pdf and report.written:
-        from .libreoffice import convert
+        from .printing import print_month
 
-        pdfs = convert([p for p in report.written], None, "pdf", processes=jobs or 2, beside=True)
+        pdfs = print_month(report.written, roster=roster, month=report.month, out_dir=out_dir, dialect=dialect,
+                           jobs=jobs)
         click.echo(f"已打印 PDF：{len(pdfs)} 份")
     click.echo(f"完成：生成 {len(report.written)} 份，跳过 {len(report.skipped)} 份，问题 {len(report.problems)} 个，"
                f"用时 {report.seconds:.1f} 秒。输出：{Path(out_dir).resolve()}")

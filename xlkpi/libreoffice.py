@@ -40,10 +40,9 @@ def find_soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def convert(files, outdir, fmt: str = "xlsx", *, processes: int = 1, timeout: float = 1800,
-            beside: bool = False) -> list:
-    """Convert `files` into `outdir` as `fmt` (`xlsx` recalculates, `pdf` prints);
-    with `beside`, each file's output goes into the file's own folder.
+def convert(files, outdir, fmt: str = "xlsx", *, processes: int = 1, timeout: float = 1800) -> list:
+    """Convert `files` into `outdir` as `fmt` (`xlsx` recalculates, `pdf` prints). Two files
+    with the same name would write the same output: give them in separate calls.
 
     The files are split over `processes` soffice processes, each converting
     its share in one call.
@@ -61,13 +60,6 @@ def convert(files, outdir, fmt: str = "xlsx", *, processes: int = 1, timeout: fl
     files = [Path(f) for f in files]
     if not files:
         return []
-    if beside:
-        by_folder = {}
-        for file in files:
-            by_folder.setdefault(file.parent, []).append(file)
-        for folder, group in by_folder.items():
-            convert(group, folder, fmt, processes=processes, timeout=timeout)
-        return [file.with_suffix(f".{fmt}") for file in files]
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     processes = max(1, min(processes, len(files)))

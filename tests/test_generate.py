@@ -194,3 +194,13 @@ def test_parallel_jobs_write_the_same_files(tmp_path):
     assert [os.path.basename(path).split("_")[0] for path in report.written] == [f"E{number:03d}"
                                                                                  for number in range(70)]
     assert "2026-11/售后_退换/E002_员工2_呼叫中心经理.xlsx" in serial
+
+
+def test_collect_ignores_a_staged_folder_left_by_a_crash(cwd):
+    assert run("generate", "--month", "2026-11", "--out", "out").exit_code == 0
+    left = cwd / "out" / "2026-11" / ".售后部.xlkpi-partial-4242"
+    left.mkdir()
+    (left / "E9_某_客服专员.xlsx").write_bytes((cwd / "out" / DEMO_FILES[-1]).read_bytes())
+    from xlkpi.collect import find_workbooks
+
+    assert len(find_workbooks(cwd / "out" / "2026-11")) == len(DEMO_FILES)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import weakref
 
 import pytest
 
@@ -129,6 +130,56 @@ def test_failure_after_the_delete_leaves_the_ledger_as_it_was(tmp_path):
         with pytest.raises(KeyError):
             ledger.record_month("2026-02", [result("E1", 99), missing])
     assert dump(path) == before
+
+
+def test_an_iterator_of_rows_is_read_once(tmp_path):
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:
+        assert ledger.record_month("2026-01", iter([result("E1", 80), result("E2", 70)])) == 2
+        assert [(row["employee_id"], row["total"]) for row in ledger.month_rows("2026-01")] == [
+            ("E1", 80.0), ("E2", 70.0)]
+
+
+class _Row(dict):
+    """A ledger row that a weak reference can watch."""
+
+
+def test_a_collection_of_rows_is_written_as_it_is_made(tmp_path):
+    """Rows that a collection makes as it is iterated are written one by one, never all held at once."""
+    held = {"now": 0, "most": 0}
+
+    def let_go():
+        held["now"] -= 1
+
+    class Rows:
+        def __len__(self):
+            return 300
+
+        def __iter__(self):
+            for number in range(300):
+                row = _Row(result(f"E{number:03d}", number / 4, rank=number % 7 + 1))
+                weakref.finalize(row, let_go)
+                held["now"] += 1
+                held["most"] = max(held["most"], held["now"])
+                yield row
+                del row
+
+    path = tmp_path / "ledger.sqlite"
+    with Ledger(path) as ledger:
+        assert ledger.record_month("2026-01", Rows()) == 300
+        rows = ledger.month_rows("2026-01")
+    assert held["most"] <= 2
+    assert [(row["employee_id"], row["total"], row["rank"]) for row in rows] == [
+        (f"E{number:03d}", number / 4, number % 7 + 1) for number in range(300)]
+
+
+def test_month_totals(tmp_path):
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:
+        ledger.record_month("2026-01", [result("E2", 70.5, rank=2), result("E1", None)])
+        ledger.record_month("2026-02", [result("E1", 99, rank=1)])
+        assert list(ledger.month_totals("2026-01")) == [("E1", None, None), ("E2", 70.5, 2)]
+        assert list(ledger.month_totals("2026-03")) == []
+        with pytest.raises(UsageError):
+            ledger.month_totals("2026-13")
 
 
 def test_bad_month(tmp_path):

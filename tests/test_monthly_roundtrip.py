@@ -6,15 +6,21 @@ the rules of ../shared/spec/forms.md, not computed with `xlkpi.score`.
 
 from __future__ import annotations
 
+import math
 import os
+import random
 import shutil
 import sqlite3
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
-from xlkpi.monthly import close_month
+from xlkpi import monthly
+from xlkpi.collect import ProblemList, _Table, collect_month
+from xlkpi.errors import Problem
+from xlkpi.monthly import close_month, drop_duplicates
 
 from .cli import run_cli
 from .filling import cell_of, fill_workbook
@@ -316,3 +322,94 @@ def test_three_months_history_and_flags(tmp_path):
     assert {employee: row["预警"] or "" for employee, row in rows.items()} == {
         "E101": "连续三次第一", "E102": "", "E103": "连续3个月低于70分"}
     assert {employee: row["总分"] for employee, row in rows.items()} == {"E101": 100, "E102": 98, "E103": 60}
+
+
+# ------------------------------------------------------------------- closing a month in little memory
+def test_close_month_frame_is_collect_month_without_inputs(month_dir):
+    frame, problems = collect_month(month_dir, MONTH)
+    report = close_month(month_dir, out=month_dir.parent / "summary.xlsx", ledger=month_dir.parent / "ledger.sqlite")
+    expected = frame[[name for name in frame.columns if not name.startswith("in_")]]
+    pd.testing.assert_frame_equal(report.frame, expected)
+    assert any(name.startswith("in_") for name in frame.columns)
+    assert [str(problem) for problem in report.problems] == [str(problem) for problem in problems] == PROBLEM_LINES
+    assert len(report.problems) == len(PROBLEM_LINES)
+
+
+def _exactly(values) -> list:
+    """Values with their types, NaN as a marker, for comparing columns exactly."""
+    return [("nan", type(value)) if value != value else (value, type(value)) for value in values]
+
+
+def test_table_makes_the_frame_pandas_makes_of_its_rows():
+    """The frame is made a few columns at a time and put in order part by part: the same frame, dtypes and
+    Python types of the values included, as `pd.DataFrame` of the rows, then sorted."""
+    rng = random.Random(11)
+    kinds = [lambda: rng.choice([1, 2, None]), lambda: rng.choice([0.5, None, 3]), lambda: rng.choice(["A", "B", None]),
+             lambda: rng.choice(["x", 2.5]), lambda: rng.choice([True, False]), lambda: rng.randint(0, 9),
+             lambda: rng.choice([-0.0, 1e300, 74.72]), lambda: rng.choice(["部门一", "部门二"])]
+    names = [f"c{number}" for number in range(40)]
+    rows = []
+    for number in range(120):
+        present = names[:20 + number % 21] if number % 2 else names[5:]  # columns missing from some rows
+        rows.append({name: kinds[names.index(name) % len(kinds)]() for name in present})
+    table = _Table()
+    for row in rows:
+        table.add(row)
+    columns = list(dict.fromkeys(name for row in rows for name in row))
+    whole = pd.DataFrame([tuple(row.get(name, math.nan) for name in columns) for row in rows], columns=columns)
+    order = list(range(119, -1, -3)) + [number for number in range(120) if (119 - number) % 3]
+    expected = whole.take(order).reset_index(drop=True)
+    got = table.frame(pd, order=order, consume=True)
+    pd.testing.assert_frame_equal(got, expected)
+    for name in columns:
+        assert _exactly(got[name].tolist()) == _exactly(expected[name].tolist()), name
+    assert table.columns == {}
+
+
+def test_problem_list_gives_back_every_problem_in_order():
+    blank = {"code": "blank", "message": "未填写：考勤。", "sheet": "客服专员", "cell": "D5", "name": "in_attendance"}
+    problems = [Problem(file="a.xlsx", **blank), Problem(file="a.xlsx", **{**blank, "cell": "D6"}),
+                Problem(file="b.xlsx", **blank), Problem("not-xlkpi", "不是 xlkpi 生成的考核表。", file="c.xlsx"),
+                Problem(file="a.xlsx", **blank), Problem("bad-type", "应为数字。", file="f.yaml", line=3, path="a.b")]
+    kept = ProblemList(problems[:3])
+    kept.append(problems[3])
+    kept.append_fields([problems[4].__dict__[name] for name in ("code", "message", "file", "line", "path", "sheet",
+                                                                  "cell", "name")])
+    kept.append(problems[5])
+    assert list(kept) == problems
+    assert [str(problem) for problem in kept] == [str(problem) for problem in problems]
+    assert len(kept) == 6 and kept and not ProblemList()
+    assert problems[3] in kept and Problem("blank", "未填写：考勤。", file="z.xlsx") not in kept
+
+
+def test_drop_duplicates_keeps_the_frame_when_every_employee_has_one_workbook():
+    frame = pd.DataFrame({"hdr_employee_id": ["E1", "E2", "E1"], "file": ["a.xlsx", "b.xlsx", "c.xlsx"]})
+    problems = ProblemList()
+    assert drop_duplicates(frame.iloc[:2], problems).equals(frame.iloc[:2]) and not problems
+    once = frame.iloc[:2].reset_index(drop=True)
+    assert drop_duplicates(once, problems) is once
+    kept = drop_duplicates(frame, problems)
+    assert kept["file"].tolist() == ["a.xlsx", "b.xlsx"]
+    assert [(problem.code, problem.file) for problem in problems] == [("duplicate-employee", "c.xlsx")]
+
+
+def test_ledger_rows_are_made_a_block_at_a_time(monkeypatch):
+    monkeypatch.setattr(monthly, "ROWS_PER_BLOCK", 2)
+    frame = pd.DataFrame({
+        "hdr_employee_id": ["E1", "E2", "E3", "E4", "E5"], "hdr_name": list("甲乙丙丁戊"),
+        "hdr_department": ["客服部"] * 5, "form": ["kefu_zhuanyuan"] * 5, "form_version": [1] * 5,
+        "out_total": [90.5, math.nan, 70, 80, math.nan], "out_grade": ["A", None, "B", "C", None],
+        "out_status": ["已完成", "未完成：1 项未填", "已完成", "已完成", "未完成：2 项未填"],
+        "rank": pd.Series([1, None, 2, 1, None], dtype=object), "file": [f"E{n}.xlsx" for n in range(1, 6)]})
+    rows = monthly.ledger_rows(frame)
+    expected = []
+    for number, (total, grade, status, rank) in enumerate(zip([90.5, None, 70.0, 80.0, None], ["A", None, "B", "C", None],
+                                                             frame["out_status"], [1, None, 2, 1, None]), start=1):
+        expected.append({"employee_id": f"E{number}", "name": "甲乙丙丁戊"[number - 1], "department": "客服部",
+                         "form_id": "kefu_zhuanyuan", "form_version": 1, "total": total, "grade": grade, "pay": None,
+                         "status": status, "rank": rank, "file": f"E{number}.xlsx",
+                         "outputs": {"out_total": total, "out_grade": grade, "out_status": status}})
+    assert len(rows) == 5
+    assert [dict(row) for row in rows] == expected
+    assert [dict(row) for row in rows] == expected  # a collection: iterated again, the same rows
+    assert list(next(iter(rows))) == list(expected[0])

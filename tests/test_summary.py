@@ -7,7 +7,9 @@ import math
 
 import openpyxl
 import pandas as pd
+import pytest
 
+from xlkpi import summary
 from xlkpi.errors import Problem
 from xlkpi.summary import summary_bytes
 
@@ -27,7 +29,11 @@ def _frame(count: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def test_table_rows_read_back_as_written():
+@pytest.mark.parametrize("block", [None, 4], ids=["one block", "blocks of 4 rows"])
+def test_table_rows_read_back_as_written(block, monkeypatch):
+    if block:  # rows and shared strings made and compressed a few at a time
+        monkeypatch.setattr(summary, "ROWS_PER_BLOCK", block)
+        monkeypatch.setattr(summary, "TEXTS_PER_BLOCK", block)
     frame = _frame(13)
     problems = [Problem("blank", f"未填写：第 {n} 项。", file=f"f{n}.xlsx", sheet="电话专员", cell=f"F{n}",
                         name="in_x") for n in range(7)]
@@ -60,3 +66,18 @@ def test_table_rows_read_back_as_written():
 
     listed = list(book["问题"].iter_rows(min_row=2, values_only=True))
     assert listed == [(p.file, p.sheet, p.cell, p.name, p.code, p.message) for p in problems]
+
+
+def test_detail_sheets_take_their_form_rows_block_by_block(monkeypatch):
+    monkeypatch.setattr(summary, "ROWS_PER_BLOCK", 2)
+    frame = _frame(11)
+    other = frame.index % 3 == 1
+    frame.loc[other, "form"], frame.loc[other, "form_name"] = "hujiao_jingli", "呼叫中心经理"
+    book = openpyxl.load_workbook(io.BytesIO(summary_bytes(frame, [], "2026-11")))
+    for form_id, title in (("dianhua_zhuanyuan", "电话专员明细"), ("hujiao_jingli", "呼叫中心经理明细")):
+        rows = list(book[title].iter_rows(min_row=2, values_only=True))
+        expected = frame[frame["form"] == form_id]
+        assert [row[:3] for row in rows] == list(zip(expected["hdr_employee_id"], expected["hdr_name"],
+                                                     expected["hdr_department"]))
+    listed = [row[0] for row in book["汇总"].iter_rows(min_row=3, values_only=True)]
+    assert listed == frame["hdr_employee_id"].tolist()

@@ -6,6 +6,10 @@ restyling do not matter. Every input is checked; the scores are recomputed
 with `xlkpi.score` from the inputs (a workbook Python wrote has no cached
 results until a spreadsheet saves it), and cached results that disagree are
 reported. Files are only read, never written; a bad file never stops the others.
+
+The results are taken in as the workers send them, a workbook at a time, into
+one list of values per column (`_Table`) and a compact list of problems
+(`ProblemList`); the DataFrame is made from the columns a few at a time.
 """
 
 from __future__ import annotations
@@ -14,16 +18,18 @@ import dataclasses
 import importlib
 import os
 import re
+from collections.abc import Collection
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import FormError, Problem, ScoringError
-from .forms import builtin_forms
+from .forms import FOLDER_HINT, known_forms
 from .inputs import check_value, shown
 from .layout import META_SHEET, a1
 from .periods import parse_month
 from .reader import DamagedWorkbook, WorkbookReader
+from .safe_write import PARTIAL
 from .scoring import excel_round, score
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
@@ -48,6 +54,11 @@ def find_workbooks(directory) -> list:
     """Every workbook under `directory`, sorted, without Excel's lock files (`~$...`) and xlkpi's backups.
 
     Symbolic links to folders are not followed; to files, they are. Unreadable folders are skipped."""
+    return [Path(path) for path in _workbook_files(directory)]
+
+
+def _workbook_files(directory) -> list:
+    """The paths `find_workbooks` gives, as strings (a quarter of the memory of Path objects)."""
     found = []
 
     def walk(folder):
@@ -59,20 +70,21 @@ def find_workbooks(directory) -> list:
             name = entry.name
             try:
                 if entry.is_dir(follow_symlinks=False):
-                    walk(entry.path)
+                    if not name.startswith(".") or PARTIAL not in name:  # a generate still writing, or crashed
+                        walk(entry.path)
                     continue
                 stem, suffix = os.path.splitext(name)
                 if suffix.lower() not in WORKBOOK_SUFFIXES or name.startswith(("~$", ".~")) or _BACKUP.search(stem):
                     continue
                 if entry.is_file():
-                    found.append(Path(entry.path))
+                    found.append(entry.path)
             except OSError:
                 continue
 
-    walk(Path(directory))
-    if os.sep == "/":  # the order of Path objects, by their parts, without comparing the objects
-        return sorted(found, key=lambda path: str(path).split("/"))
-    return sorted(found)
+    walk(str(Path(directory)))
+    if os.sep == "/":  # the order of Path objects: by their parts
+        return sorted(found, key=lambda path: path.split("/"))
+    return [str(path) for path in sorted(map(Path, found))]
 
 
 def read_appraisal(path, *, month: str | None = None, shown_as: str | None = None):
@@ -134,10 +146,11 @@ def _read(reader: WorkbookReader, label: str, month: str | None):
     meta = reader.key_values(META_SHEET) if META_SHEET in reader.sheets else {}
     if "form_id" not in meta:
         return None, [Problem("not-xlkpi", "不是 xlkpi 生成的考核表（缺少隐藏的 _xlkpi 记录）。", file=label)]
-    forms = builtin_forms()
+    forms = known_forms()
     form = forms.get(meta["form_id"])
     if form is None:
-        return None, [Problem("unknown-form", f"表单 \"{meta['form_id']}\" 不是已知的表单。", file=label)]
+        message = f"表单 \"{meta['form_id']}\" 不是已知的表单。{FOLDER_HINT}"
+        return None, [Problem("unknown-form", message, file=label)]
     if meta.get("form_version") != str(form.version):
         return None, [Problem("unknown-version",
                               f"{form.name}的表单版本为 {meta.get('form_version')!r}，本程序只认识版本 {form.version}。",
@@ -248,7 +261,7 @@ def _text(value) -> str:
 
 
 def _read_one(args):
-    path, month, label = args
+    path, month, label, _ = args
     return read_appraisal(path, month=month, shown_as=label)
 
 
@@ -262,9 +275,10 @@ def _keys(names) -> tuple:
 
 def _read_packed(args):
     """`_read_one` in plain tuples, as a worker sends it back (a fraction of the pickling of objects):
-    the appraisal as `_pack` gives it, and each problem's fields."""
+    the appraisal as `_pack` gives it (with its inputs if the task's last field is true), and each
+    problem's fields."""
     appraisal, problems = _read_one(args)
-    return _pack(appraisal), [tuple(p.__dict__[name] for name in _PROBLEM_FIELDS) for p in problems]
+    return _pack(appraisal, args[3]), [tuple(p.__dict__[name] for name in _PROBLEM_FIELDS) for p in problems]
 
 
 _PROBLEM_FIELDS = tuple(field.name for field in dataclasses.fields(Problem))
@@ -277,49 +291,99 @@ def _problem(fields) -> Problem:
     return problem
 
 
-def _label(path: Path, root: Path, prefix: str) -> str:
+_FILE = _PROBLEM_FIELDS.index("file")
+
+
+class ProblemList(Collection):
+    """Problems kept compactly, read back as `Problem` objects, in the order they were added.
+
+    A month of 10,000 workbooks can have tens of thousands of problems, and most of a problem
+    repeats from workbook to workbook: the same cell left blank in the same form gives the same
+    code, message, sheet, cell and name. So the problems of one file are kept together under its
+    name, and the rest of each problem is kept once for every workbook that has it (the benchmark's
+    46,666 problems take 1 MB so, 20 MB as Problem objects)."""
+
+    def __init__(self, problems=()):
+        self._files = []  # (file, [the rest of each of its problems' fields]), a run of problems per file
+        self._rests = {}  # the rest of a problem's fields → the one tuple kept of them
+        self._count = 0
+        for problem in problems:
+            self.append(problem)
+
+    def append(self, problem: Problem) -> None:
+        """Add a problem."""
+        self.append_fields([problem.__dict__[name] for name in _PROBLEM_FIELDS])
+
+    def append_fields(self, fields) -> None:
+        """Add a problem given as its fields' values, in the order of Problem's fields."""
+        rest = (*fields[:_FILE], *fields[_FILE + 1:])
+        rest = self._rests.setdefault(rest, rest)
+        file = fields[_FILE]
+        if self._files and self._files[-1][0] == file:
+            self._files[-1][1].append(rest)
+        else:
+            self._files.append((file, [rest]))
+        self._count += 1
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __contains__(self, problem) -> bool:
+        return any(problem == found for found in self)
+
+    def __iter__(self):
+        for file, rests in self._files:
+            for rest in rests:
+                yield _problem((*rest[:_FILE], file, *rest[_FILE:]))
+
+
+def _label(path: str, root: Path, prefix: str) -> str:
     """`path` relative to `root`, with forward slashes."""
-    text = str(path)
-    if os.sep == "/" and text.startswith(prefix):
-        return text[len(prefix):]
-    return path.relative_to(root).as_posix()
+    if os.sep == "/" and path.startswith(prefix):
+        return path[len(prefix):]
+    return Path(path).relative_to(root).as_posix()
 
 
-def _read_packed_all(directory, month: str | None, jobs: int | None, meanwhile=None) -> list:
-    """Every workbook under `directory`, read (in parallel over `jobs` processes): in file order,
-    (packed appraisal or None, its problems). `meanwhile` is called while the workers read."""
+def _read_each(directory, month: str | None, jobs: int | None, meanwhile=None, *, inputs: bool = True):
+    """Read every workbook under `directory` (in parallel over `jobs` processes) and yield each, in
+    file order, as it comes: (packed appraisal or None, its problems' field values); the inputs
+    are packed only if `inputs` is true. `meanwhile` is called while the workers read.
+
+    Raises:
+        FormError: `directory` is not a folder.
+    """
     root = Path(directory)
     if not root.is_dir():
         raise FormError(f"文件夹 {root} 不存在。")
     if month is not None:
         month = parse_month(month)
-    files = find_workbooks(root)
     prefix = str(root) + os.sep if str(root) != os.sep else os.sep
-    tasks = [(str(path), month, _label(path, root, prefix)) for path in files]
+    tasks = [(path, month, _label(path, root, prefix), inputs) for path in _workbook_files(root)]
     jobs = jobs or min(os.cpu_count() or 1, 4)
-    builtin_forms()  # loaded once here: the workers start as copies of this process where they can
+    known_forms()  # loaded once here: the workers start as copies of this process where they can
     if jobs > 1 and len(tasks) >= 200:
         chunk = max(16, min(128, len(tasks) // (jobs * 8)))
         with ProcessPoolExecutor(jobs) as pool:
             read = pool.map(_read_packed, tasks, chunksize=chunk)
+            del tasks  # every chunk is submitted and holds its own tasks until it is read
             if meanwhile is not None:
                 meanwhile()
-            return [(packed, [_problem(fields) for fields in problems]) for packed, problems in read]
+            yield from read
+        return
     if meanwhile is not None:
         meanwhile()
-    results = []
     for task in tasks:
-        appraisal, problems = _read_one(task)
-        results.append((_pack(appraisal), problems))
-    return results
+        yield _read_packed(task)
 
 
-def _pack(appraisal):
+def _pack(appraisal, inputs: bool = True):
+    """An appraisal as plain tuples (None stays None); its inputs left out (empty) unless `inputs`."""
     if appraisal is None:
         return None
+    typed = appraisal.inputs if inputs else {}
     return (appraisal.file, appraisal.form_id, appraisal.form_version, appraisal.month,
             _keys(appraisal.header), tuple(appraisal.header.values()),
-            _keys(appraisal.inputs), tuple(appraisal.inputs.values()),
+            _keys(typed), tuple(typed.values()),
             _keys(appraisal.outputs), tuple(appraisal.outputs.values()))
 
 
@@ -330,7 +394,8 @@ def read_all(directory, month: str | None = None, *, jobs: int | None = None):
         (appraisals, problems) in file order.
     """
     appraisals, problems = [], []
-    for packed, found in _read_packed_all(directory, month, jobs):
+    for packed, fields in _read_each(directory, month, jobs):
+        found = [_problem(values) for values in fields]
         if packed is not None:
             file, form_id, version, month_, header_keys, header, input_keys, inputs, output_keys, outputs = packed
             appraisals.append(Appraisal(file, form_id, version, month_, dict(zip(header_keys, header)),
@@ -358,37 +423,118 @@ def rank_values(values, method: str = "dense") -> list:
 DEFAULT_REWARDS = (500, 300, 200)
 
 
-_EXTRA = ("form", "form_name", "form_version", "file", "problems")
+def _row(packed, forms, problem_count: int) -> dict:
+    """One appraisal's row (`_pack`): its header, inputs and outputs, then form, form_name,
+    form_version, file and the number of its problems. A name given twice takes the later value,
+    in the place of the first."""
+    file, form_id, version, _, header_keys, header, input_keys, inputs, output_keys, outputs = packed
+    row = dict(zip(header_keys, header))
+    row.update(zip(input_keys, inputs))
+    row.update(zip(output_keys, outputs))
+    row.update(form=form_id, form_name=forms[form_id].name, form_version=version, file=file,
+               problems=problem_count)
+    return row
 
 
-def _frame(pd, results: list):
-    """One row per appraisal of `results` (`_read_packed_all`): its header, inputs and outputs, then
-    form, form_name, form_version, file and the number of problems; columns in the order they first
-    appear, NaN where a row has no such column. The same frame as `pd.DataFrame` of one dict per
-    row, built from one tuple per row, consuming `results` as it goes."""
-    forms = builtin_forms()
-    columns = {}
-    layouts = {}  # the names of a row's values → the column of each value
-    for packed, _ in results:
-        if packed is not None and (packed[4], packed[6], packed[8]) not in layouts:
-            key = (packed[4], packed[6], packed[8])
-            layouts[key] = [columns.setdefault(name, len(columns)) for name in (*key[0], *key[1], *key[2], *_EXTRA)]
-    nan = float("nan")
-    width = len(columns)
-    rows = []
-    for index, (packed, problems) in enumerate(results):
-        results[index] = None
-        if packed is None:
-            continue
-        file, form_id, version, _, header_keys, header, input_keys, inputs, output_keys, outputs = packed
-        row = [nan] * width
-        values = (*header, *inputs, *outputs, form_id, forms[form_id].name, version, file, len(problems))
-        for position, value in zip(layouts[(header_keys, input_keys, output_keys)], values):
-            row[position] = value  # a name given twice: the later value, in the place of the first
-        rows.append(tuple(row))
-    if not rows:
-        return pd.DataFrame()
-    return pd.DataFrame(rows, columns=list(columns))
+_NAN = float("nan")
+_OWN_TEXTS = frozenset({"hdr_name", "hdr_employee_id", "file"})  # texts that differ from row to row
+_COLUMNS_PER_PART = 16
+
+
+class _Table:
+    """A month's table while it is read: a list of values per column, columns in the order they
+    first appear, NaN where a row has no such column. A text that repeats from row to row (a
+    department, a form, a grade) is kept once."""
+
+    def __init__(self):
+        self.columns = {}
+        self.count = 0
+        self._texts = {}
+
+    def add(self, row: dict) -> None:
+        """Add a row: column name → value."""
+        texts = self._texts
+        for name, value in row.items():
+            column = self.columns.get(name)
+            if column is None:
+                column = self.columns[name] = [_NAN] * self.count
+            if value.__class__ is str and name not in _OWN_TEXTS:
+                value = texts.setdefault(value, value)
+            column.append(value)
+        self.count += 1
+        if len(row) < len(self.columns):
+            for column in self.columns.values():
+                if len(column) < self.count:
+                    column.append(_NAN)
+
+    def frame(self, pd, names=None, *, order=None, consume: bool = False):
+        """The DataFrame `pd.DataFrame(rows)` makes of the columns `names` (default: all), with its
+        rows in `order` (positions; default: as added) and numbered from 0.
+
+        pandas infers each column of a frame made of rows on its own (a frame made of a dict of
+        lists is inferred otherwise); so the frame is made of rows a few columns at a time, each part
+        put in order before the next is made, never holding the whole table twice. `consume`: each
+        column's list is let go once its part is made."""
+        names = list(self.columns) if names is None else names
+        parts = []
+        for start in range(0, len(names), _COLUMNS_PER_PART):
+            batch = names[start:start + _COLUMNS_PER_PART]
+            part = pd.DataFrame(list(zip(*(self.columns[name] for name in batch))), columns=batch)
+            if consume:
+                for name in batch:
+                    del self.columns[name]
+            parts.append(part if order is None else part.take(order).reset_index(drop=True))
+        return parts[0] if len(parts) == 1 else pd.concat(parts, axis=1)
+
+
+_KEY_COLUMNS = ["form", "hdr_department", "out_total", "hdr_employee_id"]
+
+
+def _ranked_order(pd, keys, ranking: str, rewards):
+    """The key columns (`_KEY_COLUMNS`) of a month's rows with their `rank` (within form and
+    department) and `reward` added, sorted by form, department, rank and employee_id (stable;
+    unranked last); the index holds each row's position as read."""
+    keys["rank"] = None
+    for _, index in keys.groupby(["form", "hdr_department"], sort=False).groups.items():
+        totals = [None if pd.isna(v) else v for v in keys.loc[index, "out_total"]]
+        keys.loc[index, "rank"] = pd.Series(rank_values(totals, ranking), index=index, dtype=object)
+    keys["reward"] = [rewards[int(r) - 1] if r is not None and not pd.isna(r) and int(r) <= len(rewards) else None
+                      for r in keys["rank"]]
+    return keys.sort_values(["form", "hdr_department", "rank", "hdr_employee_id"], na_position="last",
+                            kind="stable")
+
+
+def collect_compact(directory, month: str | None = None, *, ranking: str = "dense", rewards=DEFAULT_REWARDS,
+                    jobs: int | None = None, inputs: bool = True):
+    """`collect_month` in less memory: the workbooks' results are taken in as they are read, the
+    frame is made without a second copy of the month's table, and the problems are a `ProblemList`.
+
+    Args:
+        inputs: whether the frame has the `in_` columns (what was typed); closing a month, which
+            records and summarises results only, does without them.
+
+    Returns:
+        (DataFrame, ProblemList): as `collect_month`.
+    """
+    table, problems = _Table(), ProblemList()
+    forms = known_forms()
+    # pandas (half a second to import) is imported while the workers read, and they start without it
+    read = _read_each(directory, month, jobs, meanwhile=lambda: importlib.import_module("pandas"), inputs=inputs)
+    for packed, fields in read:
+        for values in fields:
+            problems.append_fields(values)
+        if packed is not None:
+            table.add(_row(packed, forms, len(fields)))
+    import pandas as pd
+
+    if not table.count:
+        frame = pd.DataFrame(columns=["hdr_employee_id", "form", "file", "out_total", "rank", "reward"])
+        return frame, problems
+    keys = _ranked_order(pd, table.frame(pd, _KEY_COLUMNS), ranking, rewards)
+    frame = table.frame(pd, order=keys.index.to_numpy(), consume=True)
+    frame["rank"] = keys["rank"].reset_index(drop=True)
+    frame["reward"] = keys["reward"].reset_index(drop=True)
+    return frame, problems
 
 
 def collect_month(directory, month: str | None = None, *, ranking: str = "dense", rewards=DEFAULT_REWARDS,
@@ -401,21 +547,5 @@ def collect_month(directory, month: str | None = None, *, ranking: str = "dense"
         `file`, `rank` (within form and department) and `reward`; and every
         problem found, each with file, sheet, cell, name, code and message.
     """
-    # pandas (half a second to import) is imported while the workers read, and they start without it
-    results = _read_packed_all(directory, month, jobs, meanwhile=lambda: importlib.import_module("pandas"))
-    import pandas as pd
-
-    problems = [problem for _, found in results for problem in found]
-    frame = _frame(pd, results)
-    if frame.empty:
-        frame = pd.DataFrame(columns=["hdr_employee_id", "form", "file", "out_total", "rank", "reward"])
-        return frame, problems
-    frame["rank"] = None
-    for _, index in frame.groupby(["form", "hdr_department"], sort=False).groups.items():
-        totals = [None if pd.isna(v) else v for v in frame.loc[index, "out_total"]]
-        frame.loc[index, "rank"] = pd.Series(rank_values(totals, ranking), index=index, dtype=object)
-    frame["reward"] = [rewards[int(r) - 1] if r is not None and not pd.isna(r) and int(r) <= len(rewards) else None
-                       for r in frame["rank"]]
-    frame = frame.sort_values(["form", "hdr_department", "rank", "hdr_employee_id"], na_position="last",
-                              kind="stable").reset_index(drop=True)
-    return frame, problems
+    frame, problems = collect_compact(directory, month, ranking=ranking, rewards=rewards, jobs=jobs)
+    return frame, list(problems)

@@ -120,9 +120,14 @@ class Ledger:
         they are. The whole call is one transaction: on any error nothing of
         it is kept.
 
+        The rows are read twice, their employees first and then the rows
+        themselves, and each is written as it is read: a collection that makes
+        its rows as it is iterated (`monthly.LedgerRows`) is never held whole.
+        An iterator, which can be read only once, is read into a list first.
+
         Args:
             month: the period, `YYYY-MM`.
-            rows: dicts with employee_id, name, department, form_id,
+            rows: mappings with employee_id, name, department, form_id,
                 form_version, total (float or None), grade, pay, status,
                 rank (int or None), file, and `outputs` (every out_ value).
 
@@ -135,20 +140,21 @@ class Ledger:
             sqlite3.IntegrityError: an employee appears twice in `rows`.
         """
         month = parse_month(month)
-        rows = list(rows)
+        if iter(rows) is rows:
+            rows = list(rows)
         recorded_at = _dt.datetime.now().isoformat(timespec="seconds")
         self._db.execute("BEGIN IMMEDIATE")
         try:
             self._db.executemany("DELETE FROM results WHERE month = ? AND employee_id = ?",
-                                 [(month, str(row["employee_id"])) for row in rows])
+                                 ((month, str(row["employee_id"])) for row in rows))
             placeholders = ", ".join("?" for _ in _COLUMNS)
-            self._db.executemany(f"INSERT INTO results ({', '.join(_COLUMNS)}) VALUES ({placeholders})",
-                                 [_values(month, row, recorded_at) for row in rows])
+            inserted = self._db.executemany(f"INSERT INTO results ({', '.join(_COLUMNS)}) VALUES ({placeholders})",
+                                            (_values(month, row, recorded_at) for row in rows)).rowcount
             self._db.execute("COMMIT")
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
-        return len(rows)
+        return inserted
 
     # ------------------------------------------------------------- reading
     def history(self, employee_id) -> list[dict]:
@@ -162,6 +168,12 @@ class Ledger:
     def month_rows(self, month: str) -> list[dict]:
         """The rows of one month, by employee_id."""
         return self._select("WHERE month = ? ORDER BY employee_id", (parse_month(month),))
+
+    def month_totals(self, month: str):
+        """(employee_id, total, rank) of each row of one month, by employee_id: what the flags
+        read, without the rest of the row. An iterator."""
+        return self._db.execute("SELECT employee_id, total, rank FROM results WHERE month = ? ORDER BY employee_id",
+                                (parse_month(month),))
 
     def _select(self, where: str, parameters) -> list[dict]:
         cursor = self._db.execute(f"SELECT {', '.join(_COLUMNS)} FROM results {where}", parameters)

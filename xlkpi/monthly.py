@@ -4,17 +4,22 @@
 month (`collect.py`), records the results in the ledger (`ledger.py`, one
 transaction), reads each person's standing flags back from the history
 (`flags.py`), and writes the summary workbook (`summary.py`).
+
+The month's results are held once, in the frame (without what was typed, which
+neither the ledger nor the summary shows); the ledger's rows and the summary's
+tables are made from it a block of rows at a time, so that closing a month takes
+little more memory than its frame and its problems.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .collect import DEFAULT_REWARDS, collect_month
+from .collect import DEFAULT_REWARDS, collect_compact
 from .errors import Problem, UsageError
 from .flags import flags_for, quarter_of
 from .ledger import DEFAULT_LEDGER, Ledger
@@ -24,11 +29,13 @@ from .summary import write_summary
 
 @dataclass
 class MonthReport:
-    """What closing a month did."""
+    """What closing a month did: the month, its frame (as `collect_month` gives it, without the
+    `in_` columns: what the ledger and the summary show), every problem (a `ProblemList`), the
+    flags standing, and the summary and ledger files written."""
 
     month: str
     frame: object
-    problems: list = field(default_factory=list)
+    problems: Collection = field(default_factory=list)
     flags: dict = field(default_factory=dict)
     summary: Path | None = None
     ledger: Path | None = None
@@ -64,7 +71,8 @@ def _clean(value):
 
 
 def drop_duplicates(frame, problems):
-    """Keep the first workbook of each employee; report the others as `duplicate-employee`."""
+    """Keep the first workbook of each employee; report the others as `duplicate-employee`.
+    The frame itself is returned when there is nothing to drop (and its rows are numbered from 0)."""
     seen = {}
     keep = []
     for index, employee, file in zip(frame.index.tolist(), frame["hdr_employee_id"].tolist(),
@@ -76,29 +84,80 @@ def drop_duplicates(frame, problems):
             continue
         seen[employee] = file
         keep.append(index)
+    if keep == list(range(len(frame))):
+        return frame
     return frame.loc[keep].reset_index(drop=True)
 
 
+ROWS_PER_BLOCK = 1000
+
+# each field of a ledger row, in the ledger's order: the frame's column it comes from, and whether
+# the value is cleaned (`_clean`). A column the frame lacks gives None, except those of `_REQUIRED`,
+# which every collected month has.
+_ROW_FIELDS = {"employee_id": ("hdr_employee_id", False), "name": ("hdr_name", False),
+               "department": ("hdr_department", False), "form_id": ("form", False),
+               "form_version": ("form_version", True), "total": ("out_total", True), "grade": ("out_grade", True),
+               "pay": ("out_pay", True), "status": ("out_status", False), "rank": ("rank", True),
+               "file": ("file", False)}
+_REQUIRED = ("hdr_employee_id", "hdr_name", "hdr_department", "form", "file")
+
+
+class _Block:
+    """A block of a month's rows as the ledger keeps them: each field's values (and the rows'
+    `outputs`) made into Python values when first read, so that a pass over the rows that reads
+    only the employee makes nothing else."""
+
+    def __init__(self, frame, outputs: list):
+        self.frame = frame
+        self.output_names = outputs
+        self.values = {}
+
+    def field(self, key: str) -> list:
+        """The block's values of one field of `_ROW_FIELDS`, or of `outputs` (a tuple of the `out_`
+        values per row).
+
+        Raises:
+            KeyError: a column of `_REQUIRED` is missing from the frame.
+        """
+        found = self.values.get(key)
+        if found is None:
+            if key == "outputs":
+                columns = [_cleaned(self.frame, name) for name in self.output_names]
+                found = list(zip(*columns)) if columns else [()] * len(self.frame)
+            else:
+                name, cleaned = _ROW_FIELDS[key]
+                if name not in self.frame.columns and name not in _REQUIRED:
+                    found = [None] * len(self.frame)
+                else:
+                    found = self.frame[name].tolist()
+                    if cleaned:
+                        found = [_clean(value) for value in found]
+            self.values[key] = found
+        return found
+
+
 class _LedgerRow(Mapping):
-    """One ledger row (see `Ledger.record_month`); its `outputs`, every `out_` value of the month's
-    frame, is made into a dict when it is read, so that a whole month's rows do not all hold one."""
+    """One ledger row (see `Ledger.record_month`): the row `index` of a `_Block`. Its `outputs`, every
+    `out_` value of the month's frame, is made into a dict when it is read."""
 
-    __slots__ = ("fields", "names", "outputs")
+    __slots__ = ("block", "index")
 
-    def __init__(self, fields: dict, names: list, outputs: tuple):
-        self.fields, self.names, self.outputs = fields, names, outputs
+    def __init__(self, block: _Block, index: int):
+        self.block, self.index = block, index
 
     def __getitem__(self, key):
         if key == "outputs":
-            return dict(zip(self.names, self.outputs))
-        return self.fields[key]
+            return dict(zip(self.block.output_names, self.block.field("outputs")[self.index]))
+        if key not in _ROW_FIELDS:
+            raise KeyError(key)
+        return self.block.field(key)[self.index]
 
     def __iter__(self):
-        yield from self.fields
+        yield from _ROW_FIELDS
         yield "outputs"
 
     def __len__(self):
-        return len(self.fields) + 1
+        return len(_ROW_FIELDS) + 1
 
 
 def _cleaned(frame, name) -> list:
@@ -109,30 +168,37 @@ def _cleaned(frame, name) -> list:
     return [_clean(value) for value in values]
 
 
-def ledger_rows(frame) -> list:
-    """The ledger's rows of a collected month (see `Ledger.record_month`), one per row of `frame`."""
-    columns = {name: frame[name].tolist() for name in frame.columns}
-    names = [name for name in frame.columns if str(name).startswith("out_")]
-    outputs = list(zip(*[_cleaned(frame, name) for name in names])) if names else [()] * len(frame)
-    nothing = [None] * len(frame)
-    rows = []
-    for index in range(len(frame)):
-        def value(name):
-            return columns.get(name, nothing)[index]
+class LedgerRows:
+    """The ledger's rows of a collected month (see `Ledger.record_month`), one per row of `frame`.
 
-        rows.append(_LedgerRow({
-            "employee_id": columns["hdr_employee_id"][index], "name": columns["hdr_name"][index],
-            "department": columns["hdr_department"][index], "form_id": columns["form"][index],
-            "form_version": _clean(value("form_version")), "total": _clean(value("out_total")),
-            "grade": _clean(value("out_grade")), "pay": _clean(value("out_pay")),
-            "status": value("out_status"), "rank": _clean(value("rank")), "file": columns["file"][index],
-        }, names, outputs[index]))
-    return rows
+    A collection, not a list: each time it is iterated, the rows are made from the frame a block
+    of rows at a time, so that a month's rows (with their outputs) are never all held at once."""
+
+    def __init__(self, frame):
+        self.frame = frame
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def __iter__(self):
+        frame = self.frame
+        outputs = [name for name in frame.columns if str(name).startswith("out_")]
+        for start in range(0, len(frame), ROWS_PER_BLOCK):
+            block = _Block(frame.iloc[start:start + ROWS_PER_BLOCK], outputs)
+            for index in range(len(block.frame)):
+                yield _LedgerRow(block, index)
+
+
+def ledger_rows(frame) -> LedgerRows:
+    """The ledger's rows of a collected month (see `Ledger.record_month`), one per row of `frame`:
+    a `LedgerRows`, iterated as often as needed."""
+    return LedgerRows(frame)
 
 
 def earlier_histories(book: Ledger, month: str) -> dict:
-    """employee_id → the ledger's rows of the months before `month` that the flags of `month` look
-    back to: from the first month of the quarter two quarters before, read once for everyone."""
+    """employee_id → (month, total, rank) of each of the ledger's rows of the months before `month`
+    that the flags of `month` look back to: from the first month of the quarter two quarters before,
+    read once for everyone, oldest first."""
     year, quarter = quarter_of(month)
     for _ in range(2):
         year, quarter = (year - 1, 4) if quarter == 1 else (year, quarter - 1)
@@ -140,8 +206,8 @@ def earlier_histories(book: Ledger, month: str) -> dict:
     histories = defaultdict(list)
     for recorded in book.months():
         if first <= recorded < month:
-            for row in book.month_rows(recorded):
-                histories[row["employee_id"]].append(row)
+            for employee, total, rank in book.month_totals(recorded):
+                histories[employee].append((recorded, total, rank))
     return histories
 
 
@@ -152,9 +218,11 @@ def standing_flags(histories: dict, rows, month: str) -> dict:
     for row in rows:
         employee = str(row["employee_id"])
         total, rank = row["total"], row["rank"]
+        earlier = [{"month": recorded, "total": total_then, "rank": rank_then}
+                   for recorded, total_then, rank_then in histories.get(employee, ())]
         this_month = {"month": month, "total": None if total is None else float(total),
                       "rank": None if rank is None else int(rank)}  # as the ledger keeps them
-        standing = flags_for([*histories.get(employee, []), this_month], upto_month=month)
+        standing = flags_for([*earlier, this_month], upto_month=month)
         if standing:
             flags[row["employee_id"]] = standing
     return flags
@@ -178,16 +246,13 @@ def close_month(directory, month: str | None = None, *, out=None, ledger=None, r
     """
     root, month = resolve_directory(directory, month)
     if month is None:
-        frame, _ = collect_month(root, None, ranking=ranking, rewards=rewards, jobs=jobs)
-        if not len(frame):
-            raise UsageError(f"{root} 中没有找到 xlkpi 考核表。")
-        month = Counter(frame["hdr_month"]).most_common(1)[0][0]
+        month = _most_recorded_month(root, ranking=ranking, rewards=rewards, jobs=jobs)
     summary_path, ledger_path = default_paths(root, month)
     summary_path = Path(out) if out else summary_path
     ledger_path = Path(ledger) if ledger else ledger_path
     if summary_path.exists() and not force:
         raise UsageError(f"汇总文件 {summary_path} 已存在；如需替换，请加 --force。")
-    frame, problems = collect_month(root, month, ranking=ranking, rewards=rewards, jobs=jobs)
+    frame, problems = collect_compact(root, month, ranking=ranking, rewards=rewards, jobs=jobs, inputs=False)
     if len(frame):
         frame = drop_duplicates(frame, problems)
     rows = ledger_rows(frame)
@@ -198,3 +263,15 @@ def close_month(directory, month: str | None = None, *, out=None, ledger=None, r
     del rows, histories  # not held while the summary is made
     written = write_summary(summary_path, frame, problems, month, flags=flags, force=force)
     return MonthReport(month, frame, problems, flags, written, ledger_path)
+
+
+def _most_recorded_month(root: Path, **options) -> str:
+    """The month most workbooks under `root` record.
+
+    Raises:
+        UsageError: no workbook found.
+    """
+    frame, _ = collect_compact(root, None, inputs=False, **options)
+    if not len(frame):
+        raise UsageError(f"{root} 中没有找到 xlkpi 考核表。")
+    return Counter(frame["hdr_month"]).most_common(1)[0][0]

@@ -18,7 +18,7 @@ import shutil
 from pathlib import Path
 
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
-_PARTIAL = ".xlkpi-partial-"
+PARTIAL = ".xlkpi-partial-"  # in the name of a staged folder
 _temporary_numbers = itertools.count(1)
 
 
@@ -85,7 +85,7 @@ class StagedFolder:
         if self.final.exists():
             raise FileExistsError(f"{self.final} already exists")
         self.final.parent.mkdir(parents=True, exist_ok=True)
-        self.path = self.final.with_name(f".{self.final.name}{_PARTIAL}{os.getpid()}")
+        self.path = self.final.with_name(f".{self.final.name}{PARTIAL}{os.getpid()}")
         shutil.rmtree(self.path, ignore_errors=True)  # left by a crashed run of a process with the same id
         self.path.mkdir()
 

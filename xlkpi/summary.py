@@ -25,7 +25,7 @@ from pathlib import Path
 import xlsxwriter
 
 from .errors import UsageError
-from .forms import builtin_forms
+from .forms import known_forms
 from .layout import col_letter, safe_sheet_title
 from .reader import WorkbookReader
 from .safe_write import write_atomic
@@ -34,7 +34,8 @@ from .stamp import package_members, zip_package
 HEADER_COLUMNS = [("hdr_employee_id", "工号", 10), ("hdr_name", "姓名", 10), ("hdr_department", "部门", 14),
                   ("form_name", "岗位", 12), ("hdr_appraiser", "考核人", 10)]
 
-ROWS_PER_BLOCK = 2000
+ROWS_PER_BLOCK = 500
+TEXTS_PER_BLOCK = 2000
 MAX_STRING = 32767
 _ESCAPED = re.compile(r"(_x[0-9a-fA-F]{4}_)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
@@ -188,7 +189,8 @@ class _Book:
             if sheet in self.bodies:
                 members[index] = (name, *_with_rows(zlib.decompress(raw, -15), self.bodies[sheet], strings))
         members[shared] = (members[shared][0], *_with_strings(strings_xml, strings))
-        return zip_package(members)
+        del strings, strings_xml  # not held while the package is made
+        return zip_package(_handed_over(members))
 
 
 def _with_strings(xml: bytes, strings: _Strings):
@@ -198,16 +200,18 @@ def _with_strings(xml: bytes, strings: _Strings):
     xml = _COUNT.sub(f'count="{total}"'.encode(), xml, count=1)
     xml = _UNIQUE.sub(f'uniqueCount="{unique}"'.encode(), xml, count=1)
     split = xml.rindex(b"</sst>")
-    chunks = [xml[:split]]
+    return _deflated(_chain([xml[:split]], _si_blocks(strings.index), [xml[split:]]))
+
+
+def _si_blocks(texts):
+    """The `<si>` of each text, UTF-8, a block of texts at a time."""
     block = []
-    for text in strings.index:
+    for text in texts:
         block.append(_si_xml(text))
-        if len(block) >= 20000:
-            chunks.append("".join(block).encode("utf-8"))
+        if len(block) >= TEXTS_PER_BLOCK:
+            yield "".join(block).encode("utf-8")
             block = []
-    chunks.append("".join(block).encode("utf-8"))
-    chunks.append(xml[split:])
-    return _deflated(chunks)
+    yield "".join(block).encode("utf-8")
 
 
 def _with_rows(xml: bytes, body: _Body, strings: _Strings):
@@ -250,6 +254,14 @@ def _deflated(chunks):
     return b"".join(out), state["crc"], state["size"]
 
 
+def _handed_over(members: list):
+    """The members, each let go by the list as it is handed over: `zip_package` copies each one into
+    the package, and does not copy one while the list holds every member too."""
+    members.reverse()
+    while members:
+        yield members.pop()
+
+
 def _chain(*iterables):
     for iterable in iterables:
         yield from iterable
@@ -263,22 +275,39 @@ def _column_number(letters: str) -> int:
 
 
 class _Rows:
-    """Rows made of columns (lists of one value per row), sized and iterated without copying."""
+    """A table's rows, made a block of rows at a time as they are written, never all at once: each
+    value from a column of `frame` (by name; None for a name the frame lacks) or from a list of one
+    value per row of the frame. `positions`: the rows of the frame to take, by position (default:
+    every row, in order; lists are only read with every row)."""
 
-    def __init__(self, columns, count: int):
-        self.columns = columns
-        self.count = count
+    def __init__(self, frame, sources, positions=None):
+        self.frame = frame
+        self.sources = sources
+        self.positions = positions
+        self.count = len(frame) if positions is None else len(positions)
 
     def __len__(self):
         return self.count
 
     def __iter__(self):
-        return zip(*self.columns) if self.columns else iter(())
+        for start in range(0, self.count, ROWS_PER_BLOCK):
+            stop = min(start + ROWS_PER_BLOCK, self.count)
+            rows = slice(start, stop) if self.positions is None else self.positions[start:stop]
+            block = self.frame.iloc[rows]
+            columns = []
+            for source in self.sources:
+                if not isinstance(source, str):
+                    columns.append(source[start:stop])
+                elif source in block.columns:
+                    columns.append(block[source].tolist())
+                else:
+                    columns.append([None] * (stop - start))
+            yield from zip(*columns)
 
 
 def outcome_columns(frame) -> list:
     """(out name, label) of every outcome of the forms present, in first-seen order."""
-    forms = builtin_forms()
+    forms = known_forms()
     seen = {}
     for form_id in frame["form"].unique() if len(frame) else []:
         for outcome in forms[form_id].outcomes:
@@ -290,7 +319,7 @@ def summary_bytes(frame, problems, month: str, flags: dict | None = None) -> byt
     """The summary workbook's bytes (see the module docstring)."""
     flags = flags or {}
     book = _Book()
-    forms = builtin_forms()
+    forms = known_forms()
     count = len(frame)
     values = {}
     nothing = [None] * count
@@ -309,10 +338,9 @@ def summary_bytes(frame, problems, month: str, flags: dict | None = None) -> byt
         [(label, 10) for _, label in outcomes] + [("部门内排名", 8), ("奖励（元）", 9), ("填写状态", 14),
                                                  ("预警", 24), ("问题数", 7), ("文件", 40)]
     standing = ["；".join(flags.get(employee, [])) for employee in column("hdr_employee_id")]
-    cells = [column(key) for key, _, _ in HEADER_COLUMNS] + [column("out_total")]
-    cells += [column(name) for name, _ in outcomes]
-    cells += [column("rank"), column("reward"), column("out_status"), standing, column("problems"), column("file")]
-    book.table(sheet, columns, _Rows(cells, count), start_row=1)
+    sources = [key for key, _, _ in HEADER_COLUMNS] + ["out_total"] + [name for name, _ in outcomes]
+    sources += ["rank", "reward", "out_status", standing, "problems", "file"]
+    book.table(sheet, columns, _Rows(frame, sources), start_row=1)
 
     for form_id in sorted(frame["form"].unique()) if count else []:
         form = forms[form_id]
@@ -326,10 +354,8 @@ def summary_bytes(frame, problems, month: str, flags: dict | None = None) -> byt
             cols.append((f"{section.name}合计", 10))
         names += ["out_total"] + [f"out_{o.id}" for o in form.outcomes] + ["out_status", "rank"]
         cols += [("总分", 8)] + [(o.label, 10) for o in form.outcomes] + [("填写状态", 14), ("部门内排名", 8)]
-        rows = frame["form"] == form_id
-        detail_columns = [frame.loc[rows, name].tolist() if name in frame.columns else [None] * int(rows.sum())
-                          for name in [k for k, _, _ in HEADER_COLUMNS[:3]] + names]
-        book.table(detail, cols, _Rows(detail_columns, int(rows.sum())))
+        positions = (frame["form"] == form_id).to_numpy().nonzero()[0]
+        book.table(detail, cols, _Rows(frame, [k for k, _, _ in HEADER_COLUMNS[:3]] + names, positions))
 
     departments = column("hdr_department")
     for department in sorted(set(departments)) if count else []:

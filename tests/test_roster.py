@@ -135,7 +135,7 @@ def test_every_problem_at_once(tmp_path):
         f"{path}:6 [blank]: 工号为空：每一行都应填写工号、姓名和岗位。",
         f"{path}:6 [blank]: 岗位为空：每一行都应填写工号、姓名和岗位。",
         f'{path}:7 [unknown-form]: 岗位 "仓库管理员" 不是已知的表单；可用的表单：电话专员、呼叫中心经理、客户服务人员、客服专员、'
-        '客服专员（门市）、客服主管、客服部经理、网店客服。',
+        '客服专员（门市）、客服主管、客服部经理、网店客服。自己的表单定义请放在一个文件夹里，用 --forms 文件夹 指定。',
         f'{path}:8 [unknown-form]: 岗位 "dianhua_zhuanyuab" 不是已知的表单，是否应为 "dianhua_zhuanyuan"？',
     ]
     assert all(problem.code in CODES for problem in problems)

@@ -21,7 +21,7 @@ import click
 
 from . import __version__
 from .errors import ScoringError, UsageError, XlkpiError
-from .forms import builtin_forms, check_form_file, get_form, load_form
+from .forms import check_form_file, get_form, known_forms, load_form, use_form_folders
 from .model import HEADER_LABELS, ROLE_LABELS
 from .periods import parse_month
 
@@ -90,6 +90,19 @@ def _resolve_form(key: str):
     return get_form(key)
 
 
+def forms_option():
+    """`--forms DIR` (may be repeated): folders of the user's own definitions, known besides the
+    built-in forms to this command and the processes it starts (see `forms.use_form_folders`)."""
+
+    def use(ctx, param, folders):
+        if folders:
+            use_form_folders(folders)
+
+    return click.option("--forms", "form_folders", multiple=True, expose_value=False, callback=use,
+                        type=click.Path(exists=True, file_okay=False), metavar="DIR",
+                        help="自己的表单定义所在的文件夹（可重复），与内置表单一起使用。")
+
+
 # --------------------------------------------------------------------- main
 @click.group(cls=XlkpiGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="xlkpi", message="%(prog)s %(version)s")
@@ -99,12 +112,13 @@ def main():
 
 # --------------------------------------------------------------------- forms
 @main.group(invoke_without_command=True)
+@forms_option()
 @click.pass_context
 def forms(ctx):
-    """列出内置的考核表单；子命令检查或查看表单定义。"""
+    """列出可用的考核表单（内置的，以及 --forms 文件夹中的）；子命令检查或查看表单定义。"""
     if ctx.invoked_subcommand is not None:
         return
-    listed = builtin_forms().values()
+    listed = known_forms().values()
     counts = [sum(1 for _ in form.items()) for form in listed]
     digits = max((len(str(count)) for count in counts), default=1)
     rows = [[form.id, form.name, f"v{form.version}", f"{count:>{digits}} 项", form.title]
@@ -323,10 +337,20 @@ def progress_bar(label: str):
     return show
 
 
+PROBLEMS_PER_ECHO = 1000
+
+
 def print_problems(problems) -> None:
-    """Every problem on its own line to stderr."""
-    if problems:
-        click.echo("\n".join(str(problem) for problem in problems), err=True)
+    """Every problem on its own line to stderr, a thousand lines at a time (a month's tens of
+    thousands of lines are never one string)."""
+    lines = []
+    for problem in problems:
+        lines.append(str(problem))
+        if len(lines) >= PROBLEMS_PER_ECHO:
+            click.echo("\n".join(lines), err=True)
+            lines = []
+    if lines:
+        click.echo("\n".join(lines), err=True)
 
 
 @main.command("generate")
@@ -340,6 +364,7 @@ def print_problems(problems) -> None:
 @click.option("--jobs", type=click.IntRange(1, 64), default=None, help="并行进程数（默认：CPU 核数）。")
 @click.option("--force", is_flag=True, help="覆盖已填写的考核表（先保留备份）。")
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 把每张考核表打印为 PDF。")
+@forms_option()
 def generate_command(month, roster, out_dir, dialect, jobs, force, pdf):
     """为名单上的每个人生成本月的空白考核表。"""
     from .batch import generate_month
@@ -373,6 +398,7 @@ def generate_command(month, roster, out_dir, dialect, jobs, force, pdf):
 @click.option("--rewards", default="500,300,200", show_default=True, help="前三名奖励（元），并列同奖。")
 @click.option("--force", is_flag=True, help="替换已存在的汇总工作簿。")
 @click.option("--jobs", type=click.IntRange(1, 64), default=None, help="并行进程数。")
+@forms_option()
 def collect_command(directory, month, out, ledger, ranking, rewards, force, jobs):
     """汇总一个月已填写的考核表：检查、重新计分、排名、写入汇总表和历史记录。"""
     from .monthly import close_month
@@ -413,6 +439,7 @@ def udfs_vba():
 @click.argument("employee_id", metavar="工号")
 @click.option("--ledger", "ledger_file", default=None, type=click.Path(dir_okay=False),
               help="历史记录文件（默认：当前文件夹或 out 文件夹下的 xlkpi-ledger.sqlite）。")
+@forms_option()
 def history_command(employee_id, ledger_file):
     """列出一名员工历月的考核结果，以及截至最近一个月的预警。"""
     from .flags import flags_for
@@ -431,7 +458,7 @@ def history_command(employee_id, ledger_file):
         records = ledger.history(employee_id)
     if not records:
         raise LedgerError(f"历史记录 {path} 中没有工号 \"{employee_id}\" 的考核记录。")
-    forms = {form.id: form.name for form in builtin_forms().values()}
+    forms = {form.id: form.name for form in known_forms().values()}
 
     def cell(value):
         return "" if value is None else fmt_number(value)

@@ -9,6 +9,7 @@ documented in docs/definition-format.md.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -868,25 +869,69 @@ def builtin_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "workbook_templates"
 
 
-@lru_cache(maxsize=None)
+FORMS_VARIABLE = "XLKPI_FORMS"
+FOLDER_HINT = "自己的表单定义请放在一个文件夹里，用 --forms 文件夹 指定。"  # for commands that take --forms
+
+
+def form_folders() -> list[Path]:
+    """Where forms are loaded from: the built-in folder, then each folder named in the
+    environment variable XLKPI_FORMS (several separated by `os.pathsep`: `:` on Linux,
+    `;` on Windows), in that order."""
+    extra = [Path(part) for part in os.environ.get(FORMS_VARIABLE, "").split(os.pathsep) if part.strip()]
+    return [builtin_dir(), *extra]
+
+
+def use_form_folders(folders) -> None:
+    """Make the definitions in `folders` known, after the built-in ones and any already added,
+    to this process and to the processes it starts (through XLKPI_FORMS)."""
+    known = form_folders()[1:]
+    added = [Path(folder) for folder in folders if Path(folder) not in known]
+    os.environ[FORMS_VARIABLE] = os.pathsep.join(str(folder) for folder in [*known, *added])
+
+
 def builtin_forms() -> dict:
     """The built-in forms by id, in file-name order."""
-    forms = {}
-    for path in sorted(builtin_dir().glob("*.yaml")):
-        form = load_form(path)
-        forms[form.id] = form
+    return _forms_in((builtin_dir(),))
+
+
+def known_forms() -> dict:
+    """Every form xlkpi knows, by id: the built-in ones, then those of the folders in XLKPI_FORMS
+    (see `form_folders`), each folder in file-name order.
+
+    Raises:
+        FormError: a folder does not exist, a definition has problems, or two forms share an id
+            or a name (the roster names forms by name, workbooks record their form's id).
+    """
+    return _forms_in(tuple(form_folders()))
+
+
+@lru_cache(maxsize=None)
+def _forms_in(folders: tuple) -> dict:
+    forms, by_name = {}, {}
+    for folder in folders:
+        if not folder.is_dir():
+            raise FormError(f"表单文件夹 {folder} 不存在（来自 --forms 或环境变量 {FORMS_VARIABLE}）。")
+        for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
+            form = load_form(path)
+            other = forms.get(form.id) or by_name.get(form.name)
+            if other is not None:
+                raise FormError(f"{path}: 表单 {form.name}（{form.id}）与 {other.path} 中的 {other.name}（{other.id}）"
+                                "重名：每个表单的 id 和名称都应与其他表单不同。")
+            forms[form.id] = form
+            by_name[form.name] = form
     return forms
 
 
 def get_form(key) -> Form:
-    """A built-in form by id (`dianhua_zhuanyuan`) or Chinese name (`电话专员`); a `Form` is returned as is.
+    """A known form (see `known_forms`) by id (`dianhua_zhuanyuan`) or Chinese name (`电话专员`);
+    a `Form` is returned as is.
 
     Raises:
         FormError: no such form; the message lists the known ones and the closest match.
     """
     if isinstance(key, Form):
         return key
-    forms = builtin_forms()
+    forms = known_forms()
     text = str(key).strip()
     if text in forms:
         return forms[text]

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .errors import Problem, UsageError
-from .forms import builtin_forms
+from .forms import FOLDER_HINT, known_forms
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 
@@ -172,7 +172,7 @@ def _expected_columns() -> str:
 def _form_names() -> dict[str, str]:
     """Every way to name a built-in form in the 岗位 column → the form's id."""
     names = {}
-    for form in builtin_forms().values():
+    for form in known_forms().values():
         names[form.id] = form.id
         names[form.name] = form.id
     return names
@@ -234,8 +234,8 @@ def _unknown_form_message(position: str, form_names: dict[str, str]) -> str:
     close = difflib.get_close_matches(position, list(form_names), n=1, cutoff=0.5)
     if close:
         return f"岗位 \"{position}\" 不是已知的表单，是否应为 \"{close[0]}\"？"
-    known = "、".join(form.name for form in builtin_forms().values())
-    return f"岗位 \"{position}\" 不是已知的表单；可用的表单：{known}。"
+    known = "、".join(form.name for form in known_forms().values())
+    return f"岗位 \"{position}\" 不是已知的表单；可用的表单：{known}。{FOLDER_HINT}"
 
 
 __all__ = ["RosterEntry", "read_roster", "demo_roster_path", "COLUMNS"]

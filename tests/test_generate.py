@@ -124,7 +124,7 @@ def test_roster_problems(cwd):
     assert result.stderr.splitlines() == [
         'roster.csv:3 [duplicate-employee]: 工号 "E1" 重复（第 2 行已出现）。',
         "roster.csv:4 [blank]: 姓名为空：每一行都应填写工号、姓名和岗位。",
-        'roster.csv:5 [unknown-form]: 岗位 "客服专管" 不是已知的表单，是否应为 "客服主管"？',
+        'roster.csv:5 [unknown-form]: 岗位 "客服专管" 不是已知的表单，是否应为 "客服主管"？自己的表单定义请放在一个文件夹里，用 --forms 文件夹 指定。',
     ]
     assert closing_line(2, 0, 3, "out").fullmatch(result.stdout.rstrip("\n"))
     assert sorted(files(cwd / "out")) == ["2026-11/呼叫中心/E4_丁_呼叫中心经理.xlsx", "2026-11/客服部/E1_甲_客服专员.xlsx"]
@@ -194,6 +194,20 @@ def test_parallel_jobs_write_the_same_files(tmp_path):
     assert [os.path.basename(path).split("_")[0] for path in report.written] == [f"E{number:03d}"
                                                                                  for number in range(70)]
     assert "2026-11/售后_退换/E002_员工2_呼叫中心经理.xlsx" in serial
+
+
+def test_spawned_workers_write_the_same_workbooks(tmp_path, monkeypatch):
+    """As on Windows, where workers cannot fork: they start afresh (given the month's templates)."""
+    from xlkpi import batch
+
+    lines = ["工号,姓名,部门,岗位,考核人"] + [f"E{number:03d},员工{number},客服部,电话专员,陈" for number in range(70)]
+    roster = tmp_path / "roster.csv"
+    roster.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    forked = generate_month(roster, "2026-11", tmp_path / "forked", jobs=2)
+    monkeypatch.setattr(batch.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    spawned = generate_month(roster, "2026-11", tmp_path / "spawned", jobs=2)
+    assert len(spawned.written) == 70 and not spawned.problems
+    assert files(tmp_path / "spawned") == files(tmp_path / "forked")
 
 
 def test_collect_ignores_a_staged_folder_left_by_a_crash(cwd):

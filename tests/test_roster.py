@@ -129,14 +129,14 @@ def test_every_problem_at_once(tmp_path):
     entries, problems = read_roster(path)
     assert [entry.employee_id for entry in entries] == ["E1001", "E1008"]
     assert [str(problem) for problem in problems] == [
-        f'{path}:3 [unknown-form]: 岗位 "电话专元" 不是已知的表单，是否应为 "电话专员"？',
+        f'{path}:3 [unknown-form]: 岗位 "电话专元" 不是已知的表单，是否应为 "电话专员"？自己的表单定义请放在一个文件夹里，用 --forms 文件夹 指定。',
         f"{path}:4 [blank]: 姓名为空：每一行都应填写工号、姓名和岗位。",
         f'{path}:5 [duplicate-employee]: 工号 "E1001" 重复（第 2 行已出现）。',
         f"{path}:6 [blank]: 工号为空：每一行都应填写工号、姓名和岗位。",
         f"{path}:6 [blank]: 岗位为空：每一行都应填写工号、姓名和岗位。",
         f'{path}:7 [unknown-form]: 岗位 "仓库管理员" 不是已知的表单；可用的表单：电话专员、呼叫中心经理、客户服务人员、客服专员、'
         '客服专员（门市）、客服主管、客服部经理、网店客服。自己的表单定义请放在一个文件夹里，用 --forms 文件夹 指定。',
-        f'{path}:8 [unknown-form]: 岗位 "dianhua_zhuanyuab" 不是已知的表单，是否应为 "dianhua_zhuanyuan"？',
+        f'{path}:8 [unknown-form]: 岗位 "dianhua_zhuanyuab" 不是已知的表单，是否应为 "dianhua_zhuanyuan"？自己的表单定义请放在一个文件夹里，用 --forms 文件夹 指定。',
     ]
     assert all(problem.code in CODES for problem in problems)
 

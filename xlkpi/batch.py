@@ -248,9 +248,10 @@ def _write_parallel(tasks, keys, jobs: int, force: bool, results: list, progress
     """Write the tasks in `jobs` processes, in contiguous chunks (a few per process). The templates
     are built here (a form takes ~15 ms) and go with each chunk; forked workers have them already."""
     templates = {key: _template(key) for key in keys}
-    context = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
-    if context is not None:
-        templates = None
+    if "fork" in multiprocessing.get_all_start_methods():
+        context, templates = multiprocessing.get_context("fork"), None
+    else:  # Windows: workers start afresh and are sent the templates
+        context = multiprocessing.get_context("spawn")
     count = min(len(tasks), jobs * CHUNKS_PER_JOB)
     bounds = [len(tasks) * number // count for number in range(count + 1)]
     chunks = [tasks[start:end] for start, end in zip(bounds, bounds[1:])]

@@ -233,7 +233,7 @@ def _check_rows(rows, file: str) -> tuple[list[RosterEntry], list[Problem]]:
 def _unknown_form_message(position: str, form_names: dict[str, str]) -> str:
     close = difflib.get_close_matches(position, list(form_names), n=1, cutoff=0.5)
     if close:
-        return f"岗位 \"{position}\" 不是已知的表单，是否应为 \"{close[0]}\"？"
+        return f"岗位 \"{position}\" 不是已知的表单，是否应为 \"{close[0]}\"？{FOLDER_HINT}"
     known = "、".join(form.name for form in known_forms().values())
     return f"岗位 \"{position}\" 不是已知的表单；可用的表单：{known}。{FOLDER_HINT}"
 

@@ -182,3 +182,29 @@ def test_demo_roster():
     assert {entry.form_id for entry in entries} == {"kefu_zhuanyuan", "dianhua_zhuanyuan", "hujiao_jingli"}
     assert 2 <= len({entry.department for entry in entries}) <= 4
     assert all(entry.appraiser for entry in entries)
+
+
+def test_employee_ids_typed_in_every_way(tmp_path):
+    """An id is text: typed as a number (Excel stores a float), in full-width digits, with
+    no-break or full-width spaces around it, or with leading zeros, it is the id the clerk meant."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["工号", "姓名", "部门", "岗位", "考核人"])
+    for employee_id in [1001, 1002.0, "１００３", "\u00a0E1004\u00a0", "\u3000Ｅ１００５\u3000", 123456789012.0,
+                        "00123"]:
+        sheet.append([employee_id, "王丽娜", "客服部", "客服专员", "陈建国"])
+    path = tmp_path / "roster.xlsx"
+    workbook.save(path)
+    entries, problems = read_roster(path)
+    assert problems == []
+    assert [entry.employee_id for entry in entries] == ["1001", "1002", "1003", "E1004", "E1005", "123456789012",
+                                                        "00123"]
+
+
+def test_full_width_ids_in_a_csv_are_the_same_employee(tmp_path):
+    lines = [HEADER, "Ｅ１００１,王丽娜,客服部,客服专员,陈建国,", "\u00a0E1001\u3000,李晓明,客服部,客服专员,陈建国,"]
+    path = write_csv(tmp_path / "roster.csv", lines)
+    entries, problems = read_roster(path)
+    assert [entry.employee_id for entry in entries] == ["E1001"]
+    assert [str(problem) for problem in problems] == [
+        f'{path}:3 [duplicate-employee]: 工号 "E1001" 重复（第 2 行已出现）。']

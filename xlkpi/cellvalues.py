@@ -11,10 +11,12 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 # "1,234.5": thousands separators in groups of three, as Chinese Excel writes them.
-_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_GROUPED = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
+# what Excel reads as a number once folded to ASCII: no `_` groups, no other scripts' digits, no NaN
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 class NotANumber(ValueError):
@@ -37,11 +39,13 @@ def to_number(value):
     """Read one cell value as a float; None for a blank.
 
     Accepts ints and floats, and text such as `'85'`, `' 85 '`, `'85%'` (0.85),
-    `'８５％'`, `'1,234.5'`. Text percentages are divided by 100 exactly (decimal
+    `'８５％'`, `'1,234.5'`, `'1e3'`. Text percentages are divided by 100 exactly (decimal
     arithmetic), so `'85%'` gives the same double as typing 85% into Excel.
 
     Raises:
-        NotANumber: a boolean, NaN or infinity, other text, or another type.
+        NotANumber: a boolean, NaN or infinity, another type, or any other text — digits
+            other than 0–9 once full-width forms are folded (`'٨٥'`), `_` or spaces inside
+            the number, commas not in groups of three, `'nan'`, `'inf'`.
     """
     if value is None:
         return None
@@ -65,14 +69,11 @@ def to_number(value):
     percent = text.endswith("%")
     if percent:
         text = text[:-1].strip()
-    if _GROUPED.match(text):
+    if _GROUPED.fullmatch(text):
         text = text.replace(",", "")
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise NotANumber(f"文本 {value!r} 不是数字") from None
-    if not number.is_finite():
+    if not _NUMBER.fullmatch(text):
         raise NotANumber(f"文本 {value!r} 不是数字")
+    number = Decimal(text)
     try:
         result = float(number / 100 if percent else number)
     except ArithmeticError:  # '1e9999999%': the division overflows

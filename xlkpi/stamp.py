@@ -26,8 +26,11 @@ PLACEHOLDERS = {
     "department": "@@XLKPI-DEPARTMENT@@",
     "appraiser": "@@XLKPI-APPRAISER@@",
 }
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_ESCAPE_LIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+# control characters, and the two noncharacters XML forbids (tab, line feed and carriage return are kept)
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# an underscore that starts `_xHHHH_` (either case of hex), overlapping ones too: in `_x0009_x000A_`
+# both underscores do, and a reader that decodes the first escape reads the second one next
+_ESCAPE_LIKE = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
 _DOS_DATE = (0 << 9) | (1 << 5) | 1  # 1980-01-01, as XlsxWriter stamps its members
 _LOCAL = struct.Struct("<IHHHHHIIIHH")
 _CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")
@@ -39,7 +42,8 @@ _NAME, _EMPLOYEE_ID, _DEPARTMENT, _APPRAISER = (PLACEHOLDERS[key].encode()
 
 
 def clean_text(text) -> str:
-    """A header text as it may go into a cell: stripped, control characters removed."""
+    """A header text as it may go into a cell: stripped, control characters (but tab, line feed and
+    carriage return) and the noncharacters U+FFFE and U+FFFF removed."""
     text = str(text if text is not None else "")
     if not text.isprintable():  # rare: only then look for control characters
         text = _CONTROL.sub("", text)
@@ -47,9 +51,14 @@ def clean_text(text) -> str:
 
 
 def xml_text(text: str) -> bytes:
-    """`text` escaped for an XML text node, with Excel's `_xHHHH_` escapes themselves escaped."""
+    """`text` escaped for an XML text node, as UTF-8: `&`, `<`, `>` as entities, and every
+    underscore that would start one of Excel's `_xHHHH_` escapes written `_x005F_`, so that
+    Excel reads the text as given; a carriage return as `_x000D_` (in XML text it would be read as
+    a line feed). Other control characters are not escaped: `clean_text` removes them."""
     if "_x" in text:
-        text = _ESCAPE_LIKE.sub(r"_x005F_\1", text)
+        text = _ESCAPE_LIKE.sub("_x005F_", text)
+    if "\r" in text:
+        text = text.replace("\r", "_x000D_")
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return text.encode("utf-8")
 

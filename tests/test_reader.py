@@ -157,3 +157,32 @@ def test_damaged_parts_are_reported(tmp_path):
     flipped.write_bytes(bytes(data))
     appraisal, problems = read_appraisal(flipped)
     assert appraisal is None and problems[0].code == "damaged-file"
+
+
+ESCAPED_CELLS = {
+    STRINGS: lambda x: x.replace("张三".encode(), "张_x0009_三_x005f_x0041_x0042_".encode(), 1),
+    SHEET: lambda x: x.replace(b"</sheetData>", b'<row r="997"><c r="A997" t="inlineStr"><is><t>a_x000D_b_x005F_x0041_'
+                                                b'</t></is></c><c r="B997" t="str"><f>1</f><v>_x004a__xD83D__x004A_</v>'
+                                                b'</c><c r="C997" t="inlineStr"><is><r><t>_x0041_</t></r><r><t>x_x0042_'
+                                                b"</t></r></is></c></row></sheetData>"),
+}
+
+
+def test_excel_escapes_in_texts_are_decoded_on_both_paths(tree_only, monkeypatch):
+    """`_xHHHH_` in shared strings, inline strings and text results is the character it names (either
+    case of hex), decoded left to right: `_x005f_x0041_x0042_` is `_` + `x0041` + `B`; half a surrogate
+    pair is left as written."""
+    data = _rewrite(_workbook(), ESCAPED_CELLS)
+    expected = {"hdr_name": "张\t三_x0041B & <李四>", (996, 0): "a\rb_x0041_", (996, 1): "J_xD83D_J", (996, 2): "AxB"}
+    for cache in ("_WORKBOOKS", "_RAW_PARTS", "_CHUNKS", "_TEXTS"):
+        monkeypatch.setattr(reader, cache, {})
+
+    def read():
+        book = WorkbookReader(io.BytesIO(data))
+        name = book.cell(*book.defined_names()["hdr_name"]).value
+        sheet = book.defined_names()["hdr_name"][0]
+        return {"hdr_name": name, **{where: book.cell(sheet, *where).value for where in [(996, 0), (996, 1), (996, 2)]}}
+
+    assert read() == expected
+    for _ in tree_only():
+        assert read() == expected

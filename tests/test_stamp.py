@@ -250,3 +250,10 @@ def test_libreoffice_reads_the_stamped_texts_as_given(soffice, tricky_workbook, 
     for key, expected in TRICKY_READ.items():
         assert expected in texts, (key, sorted(text for text in texts if text[:1] in "李E客陈"))
 
+
+def test_collect_reads_the_stamped_texts_as_given(tricky_workbook):
+    from xlkpi.collect import read_appraisal
+
+    appraisal, problems = read_appraisal(tricky_workbook, month="2026-11")
+    assert [problem.code for problem in problems if problem.code != "blank"] == []
+    assert {key: appraisal.header[f"hdr_{key}"] for key in TRICKY_READ} == TRICKY_READ

@@ -45,6 +45,7 @@ _ENTITY = re.compile(r"&(?:(amp|lt|gt|quot|apos)|#([0-9]+)|#x([0-9a-fA-F]+));")
 _ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 _KINDS = {b"s": "s", b"n": "n", b"str": "str", b"inlineStr": "inlineStr", b"b": "b", b"e": "e", b"d": "d"}
 _ENCODING = re.compile(rb'^<\?xml[^>]*?encoding="([^"]*)"')
+_XESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 _LOCAL = struct.Struct("<IHHHHHIIIHH")
 _CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")
@@ -228,6 +229,17 @@ def _text(raw: bytes) -> str:
     return text
 
 
+def _xchar(match) -> str:
+    code = int(match.group(1), 16)
+    return match.group(0) if 0xD800 <= code <= 0xDFFF else chr(code)  # half a surrogate pair: kept as typed
+
+
+def _xstring(text: str) -> str:
+    """A cell text with Excel's `_xHHHH_` escapes decoded (ECMA-376 ST_Xstring), left to right:
+    `_x000D_` is a carriage return, `_x005F_x0041_` is the text `_x0041_`."""
+    return _XESCAPE.sub(_xchar, text) if "_x" in text else text
+
+
 def _attributes(raw: bytes) -> dict:
     """Attribute name → value of one tag (values as the XML parser gives them)."""
     result = {}
@@ -242,13 +254,14 @@ def _attributes(raw: bytes) -> dict:
 
 
 def _joined_texts(content: bytes) -> str:
-    """The text of every `<t>` inside `content`, joined (rich text runs and phonetic runs alike)."""
+    """The text of every `<t>` inside `content`, joined (rich text runs and phonetic runs alike),
+    its `_xHHHH_` escapes decoded."""
     found = _TEXTS.get(content)
     if found is None:
         if content.startswith(b"<t>") and content.endswith(b"</t>") and content.count(b"<") == 2:
-            found = _text(content[3:-4])
+            found = _xstring(_text(content[3:-4]))
         else:
-            found = "".join(_text(raw) for raw in _T.findall(content))
+            found = "".join(_xstring(_text(raw)) for raw in _T.findall(content))
         if len(_TEXTS) >= 4096:
             _TEXTS.clear()
         _TEXTS[content] = found
@@ -304,7 +317,9 @@ def _decode_chunk(chunk: bytes):
             value = float(text)
         except ValueError:
             value = _text(text)
-    elif kind in ("str", "e"):
+    elif kind == "str":
+        value = _xstring(_text(text))
+    elif kind == "e":
         value = _text(text)
     elif kind == "b":
         value = _text(text) == "1"
@@ -513,7 +528,7 @@ class WorkbookReader:
                     root = ElementTree.fromstring(data)
                 except ElementTree.ParseError:
                     raise DamagedWorkbook("共享字符串部件已损坏。") from None
-                self._string_parts = ["".join(t.text or "" for t in si.iter(f"{NS}t"))
+                self._string_parts = ["".join(_xstring(t.text or "") for t in si.iter(f"{NS}t"))
                                       for si in root.iter(f"{NS}si")]
         return self._string_parts
 
@@ -543,7 +558,7 @@ class WorkbookReader:
             root = ElementTree.fromstring(data)
         except ElementTree.ParseError:
             raise DamagedWorkbook("共享字符串部件已损坏。") from None
-        self._string_parts = ["".join(t.text or "" for t in si.iter(f"{NS}t")) for si in root.iter(f"{NS}si")]
+        self._string_parts = ["".join(_xstring(t.text or "") for t in si.iter(f"{NS}t")) for si in root.iter(f"{NS}si")]
         return self._string_parts[index] if index < len(self._string_parts) else None
 
     # ------------------------------------------------------------- cells
@@ -616,7 +631,7 @@ class WorkbookReader:
 
     def _tree_value(self, c, kind):
         if kind == "inlineStr":
-            return "".join(t.text or "" for t in c.iter(f"{NS}t"))
+            return "".join(_xstring(t.text or "") for t in c.iter(f"{NS}t"))
         v = c.find(f"{NS}v")
         if v is None or v.text is None:
             return None
@@ -625,7 +640,9 @@ class WorkbookReader:
     def _typed(self, text: str, kind: str):
         if kind == "s":
             return self._string(int(text))
-        if kind in ("str", "e"):
+        if kind == "str":
+            return _xstring(text)
+        if kind == "e":
             return text
         if kind == "b":
             return text == "1"

@@ -37,7 +37,7 @@ HEADER_COLUMNS = [("hdr_employee_id", "工号", 10), ("hdr_name", "姓名", 10),
 ROWS_PER_BLOCK = 500
 TEXTS_PER_BLOCK = 2000
 MAX_STRING = 32767
-_ESCAPED = re.compile(r"(_x[0-9a-fA-F]{4}_)")
+_ESCAPED = re.compile(r"_(?=x[0-9a-fA-F]{4}_)")  # overlapping ones too: `_x0009_x000A_` has two
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
 _MARKUP = re.compile(r"[&<>\x00-\x1f\ufffe\uffff]|_x")
 _COUNT = re.compile(rb'\bcount="(\d+)"')
@@ -55,7 +55,7 @@ def _si_xml(text: str) -> str:
     if len(text) > MAX_STRING // 2 and len(text.encode("utf-16-le")) // 2 > MAX_STRING:
         text = text.encode("utf-16-le")[:MAX_STRING * 2].decode("utf-16-le", "ignore")
     if _MARKUP.search(text):
-        text = _ESCAPED.sub(r"_x005F\1", text)
+        text = _ESCAPED.sub("_x005F_", text)
         text = _CONTROL.sub(lambda match: f"_x{ord(match.group()):04X}_", text)
         text = text.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
         text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

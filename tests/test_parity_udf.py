@@ -108,7 +108,7 @@ def test_arguments_arrive_as_xlwings_passes_them():
     assert udf_engine.to_xlwings(np.array([[3, sh.EMPTY]], object)) == [3.0, None]
     assert udf_engine.to_xlwings(np.array([[1], ["a"]], object)) == [1.0, "a"]
     assert udf_engine.to_xlwings(np.array([[0, np.array(-50.0)]], object), ndim2=True) == [[0.0, -50.0]]
-    assert udf_engine.to_xlwings(np.array([[XlError("#N/A")]], object)) is None
+    assert udf_engine.to_xlwings(np.array([[XlError("#N/A")]], object)) == "#N/A"
     assert udf_engine.to_xlwings(True) is True
     assert udf_engine.to_xlwings(0) == 0.0 and isinstance(udf_engine.to_xlwings(0), float)
 

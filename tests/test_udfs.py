@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xlkpi import scoring
+from xlkpi import scoring, udfs
 from xlkpi.cellvalues import is_blank
 from xlkpi.errors import ScoringError
 from xlkpi.udfs import (
@@ -40,10 +40,15 @@ RESPONSE = ([[30.0, 45.0, 55.0]], [[100.0, 80.0, 60.0]])
 ATTENDANCE = ([[0.0, 1.0, 2.0]], [[6.0, 4.0, 3.0]])
 
 
-def is_error(result, argument=None):
-    if not isinstance(result, str) or not result.startswith("#VALUE! "):
+CODES = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A")
+
+
+def is_error(result, argument=None, code=None):
+    """A fault as classic xlwings shows it: `<code> <argument>: <reason>`."""
+    if not isinstance(result, str) or result.split(" ", 1)[0] not in CODES or " " not in result:
         return False
-    return argument is None or result.startswith(f"#VALUE! {argument}: ")
+    found, rest = result.split(" ", 1)
+    return (code is None or found == code) and (argument is None or rest.startswith(f"{argument}: "))
 
 
 # ----------------------------------------------------------------- numbers as Excel hands them
@@ -147,13 +152,15 @@ def test_error_text_names_the_argument():
     (lambda x: KPI_GRADE(x), "total"),
     (lambda x: KPI_GRADE(85, [[90, x, 70]]), "thresholds"),
 ])
-@pytest.mark.parametrize("bad, says", [("abc", "'abc'"), (True, "逻辑值"), (False, "逻辑值"),
-                                       (float("nan"), "有限"), ("1e400", "有限"), ([[1]], "list")])
-def test_unreadable_or_boolean_input_gives_error_text(call, argument, bad, says):
+@pytest.mark.parametrize("bad, code, says", [
+    ("abc", "#VALUE!", "'abc'"), (True, "#VALUE!", "逻辑值"), (False, "#VALUE!", "逻辑值"),
+    (float("nan"), "#NUM!", "有限"), (float("-inf"), "#NUM!", "有限"), (10 ** 400, "#NUM!", "有限"),
+    ("1e400", "#VALUE!", "有限"), ([[1]], "#VALUE!", "list")])
+def test_unreadable_or_boolean_input_gives_error_text(call, argument, bad, code, says):
     if isinstance(bad, list) and argument in ("thresholds", "scores", "weights"):
         bad = [1]  # a list nested one level too deep inside a range
     result = call(bad)
-    assert is_error(result, argument), result
+    assert is_error(result, argument, code), result
     assert says in result
 
 
@@ -169,26 +176,157 @@ def test_lower_is_better_accepts_excel_booleans(flag, expected):
 
 @pytest.mark.parametrize("flag", [2, -1, 0.5, "TRUE", "yes", [[True]]])
 def test_lower_is_better_rejects_other_values(flag):
-    assert is_error(KPI_BAND(31, *RESPONSE, flag), "lower_is_better")
-    assert is_error(KPI_ACHIEVE(1, 1, flag), "lower_is_better")
+    assert is_error(KPI_BAND(31, *RESPONSE, flag), "lower_is_better", "#VALUE!")
+    assert is_error(KPI_ACHIEVE(1, 1, flag), "lower_is_better", "#VALUE!")
 
 
-def test_rule_errors_name_their_arguments():
-    assert is_error(KPI_BAND(1, [[0, 1, 2]], [[6, 4]]), "thresholds, scores")
-    assert is_error(KPI_DEDUCT(-1, 2, 10), "count")
-    assert is_error(KPI_LEVEL(6), "level")
-    assert is_error(KPI_LEVEL(0.5), "level")
-    assert is_error(KPI_ACHIEVE(-1, 1), "actual, target")
-    assert is_error(KPI_RATERS([[1, 2]], [[1]]), "scores, weights")
-    assert is_error(KPI_RATERS([[10, None]], [[0, 1]]), "weights")
-    assert is_error(KPI_WEIGHTED([[1, 2]], [[1, None]]), "weights")
-    assert is_error(KPI_BLEND(80, 80, 1.5), "performance_weight")
-    assert is_error(KPI_GRADE(85, [[90, 80]]), "thresholds, labels")
+def test_rule_errors_name_their_arguments_and_excel_error():
+    # the wrong kind of argument: #VALUE!
+    assert is_error(KPI_BAND(1, [[0, 1, 2]], [[6, 4]]), "thresholds, scores", "#VALUE!")
+    assert is_error(KPI_RATERS([[1, 2]], [[1]]), "scores, weights", "#VALUE!")
+    assert is_error(KPI_WEIGHTED([[1, 2]], [[1, None]]), "weights", "#VALUE!")
+    assert is_error(KPI_GRADE(85, [[90, 80]]), "thresholds, labels", "#VALUE!")
+    # a number the rule refuses: #NUM!
+    assert KPI_DEDUCT(-1, 2, 10) == "#NUM! count: 次数不能为负数，实际为 -1"
+    assert KPI_LEVEL(6) == "#NUM! level: 等级应为 1 到 5，实际为 6"
+    assert is_error(KPI_LEVEL(0.5), "level", "#NUM!")
+    assert is_error(KPI_ACHIEVE(-1, 1), "actual, target", "#NUM!")
+    assert is_error(KPI_BLEND(80, 80, 1.5), "performance_weight", "#NUM!")
+    # raters whose weights add up to 0: a division by zero
+    assert KPI_RATERS([[10, None]], [[0, 1]]) == "#DIV/0! weights: 已评分者的权重合计为 0"
 
 
 def test_required_rule_parameters_must_be_filled():
-    assert is_error(KPI_DEDUCT(1, None, 10), "points_each")
-    assert is_error(KPI_DEDUCT(1, 2, ""), "max_points")
+    assert KPI_DEDUCT(1, None, 10) == "#VALUE! points_each: 不能为空"
+    assert is_error(KPI_DEDUCT(1, 2, ""), "max_points", "#VALUE!")
+
+
+# ----------------------------------------------------------------- an error in an input
+COM_ERRORS = {-2146826288: "#NULL!", -2146826281: "#DIV/0!", -2146826273: "#VALUE!", -2146826265: "#REF!",
+              -2146826259: "#NAME?", -2146826252: "#NUM!", -2146826246: "#N/A"}  # xlErr 2000 … 2042
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_an_error_in_an_input_is_that_error_never_a_blank(code):
+    # err_to_str=True: both runtimes hand an error cell over as its text
+    assert KPI_BAND(code, *ATTENDANCE) == f"{code} value: 输入是错误值 {code}"
+    assert KPI_BAND(1, [[0, code]], [[6, 4]]) == f"{code} thresholds: 第 2 个值是错误值 {code}"
+    assert is_error(KPI_DEDUCT(code, 2, 10), "count", code)
+    assert is_error(KPI_DEDUCT(1, 2, 10, code), "floor", code)
+    assert is_error(KPI_LEVEL(code), "level", code)
+    assert is_error(KPI_ACHIEVE(0.9, code), "target", code)
+    assert is_error(KPI_ACHIEVE(0.9, 1, code), "lower_is_better", code)
+    assert is_error(KPI_RATERS([[code, 10]], [[0.2, 0.8]]), "scores", code)
+    assert is_error(KPI_WEIGHTED([[10, 10]], [[0.5, code]]), "weights", code)
+    assert is_error(KPI_BLEND(80, code), "behaviour", code)
+    assert is_error(KPI_GRADE(code), "total", code)
+    assert is_error(KPI_GRADE(85, None, [["A", code]]), "labels", code)
+
+
+@pytest.mark.parametrize("number, code", sorted(COM_ERRORS.items()))
+def test_com_error_codes_are_errors_not_numbers(number, code):
+    # the int COM hands over for an error cell, as classic xlwings passes it without err_to_str
+    assert KPI_BAND(number, *ATTENDANCE) == f"{code} value: 输入是错误值 {code}"
+    assert is_error(KPI_WEIGHTED([[10, number]], [[0.5, 0.5]]), "scores", code)
+
+
+@pytest.mark.parametrize("number, text", [(-2146826243, "#SPILL!"), (-2146826238, "#CALC!"),
+                                          (-2146826245, "#GETTING_DATA")])
+def test_newer_errors_become_value_errors_naming_them(number, text):
+    # classic xlwings converts only the seven classic errors to text; newer ones arrive as ints
+    assert KPI_BAND(number, *ATTENDANCE) == f"#VALUE! value: 输入是错误值 {text}"
+    assert KPI_BAND(text, *ATTENDANCE) == f"#VALUE! value: 输入是错误值 {text}"
+
+
+def test_a_kpi_fault_text_passed_on_keeps_its_code():
+    # classic xlwings: an upstream KPI_* cell holds its fault as text
+    upstream = KPI_DEDUCT(-1, 2, 10)
+    assert KPI_WEIGHTED([[upstream, 80]], [[0.5, 0.5]]) == f"#NUM! scores: 第 1 个值是错误值 {upstream}"
+    assert is_error(KPI_BLEND(KPI_LEVEL("abc"), 80), "performance", "#VALUE!")
+    # text that merely starts with # is text, not an error
+    assert KPI_BAND("#1", *ATTENDANCE) == "#VALUE! value: 文本 '#1' 不是数字"
+
+
+def test_an_error_cell_in_a_scored_column_stays_in_its_cell():
+    assert KPI_BAND([[0.0], ["#N/A"], [2.0]], *ATTENDANCE, True) == [
+        [6.0], ["#N/A value: 输入是错误值 #N/A"], [3.0]]
+
+
+# ----------------------------------------------------------------- percentages typed as text
+def test_a_percentage_against_thresholds_not_in_percent_is_an_error_not_0():
+    # 客服专员 pay band on a total: ≥90 300, ≥80 200, ≥60 100, else −50; '85%' is 0.85
+    result = KPI_BAND("85%", [[90.0, 80.0, 60.0]], [[300.0, 200.0, 100.0]], False, -50.0)
+    assert result == ("#VALUE! value, thresholds: '85%' 是百分数，而 90 不是：请统一写成百分数（如 85% 与 60%）"
+                      "或小数（0.85 与 0.6）")
+    assert is_error(KPI_BAND(" ８５％ ", [[90.0, 80.0, 60.0]], [[300.0, 200.0, 100.0]]), "value, thresholds",
+                    "#VALUE!")
+
+
+def test_a_plain_number_against_thresholds_in_percent_is_an_error():
+    result = KPI_BAND(85, [["75%", "65%", "50%"]], [[100, 80, 60]])
+    assert is_error(result, "value, thresholds", "#VALUE!") and "'75%' 是百分数，而 85 不是" in result
+
+
+@pytest.mark.parametrize("value, thresholds, expected", [
+    ("85%", [["75%", "65%", "50%"]], 100), ("70%", [[0.75, 0.65, 0.5]], 80), (0.7, [["75%", "65%", "50%"]], 80),
+    ("0.7", [["75%", "65%", "50%"]], 80), (1, [["75%", "65%", "50%"]], 100), ("100%", [[0.75, 0.65]], 100),
+])
+def test_percentages_and_fractions_mix_freely(value, thresholds, expected):
+    scores = [[100, 80, 60][:len(thresholds[0])]]
+    assert KPI_BAND(value, thresholds, scores) == expected
+
+
+def test_percent_scale_in_the_other_functions():
+    assert is_error(KPI_GRADE("85%"), "total, thresholds", "#VALUE!")  # default thresholds 90, 80, 70
+    assert KPI_GRADE("85%", [["90%", "80%"]], [["A", "B", "C"]]) == "B"
+    assert is_error(KPI_GRADE(85, [["90%", "80%"]], [["A", "B", "C"]]), "total, thresholds", "#VALUE!")
+    assert is_error(KPI_ACHIEVE("90%", 100), "actual, target", "#VALUE!")
+    assert KPI_ACHIEVE("90%", 1) == pytest.approx(90)
+    assert is_error(KPI_BLEND("85%", 80), "performance, behaviour", "#VALUE!")
+    assert is_error(KPI_WEIGHTED([["85%", 80]], [[0.5, 0.5]]), "scores", "#VALUE!")
+    assert is_error(KPI_RATERS([["85%", 80]], [[0.2, 0.8]]), "scores", "#VALUE!")
+    assert KPI_DEDUCT("5%", 2, 10) == "#VALUE! count: 次数不能是百分数，实际为 '5%'"
+    assert KPI_BAND([["85%"], [0.7]], [[90, 80]], [[2, 1]]) == [
+        [KPI_BAND("85%", [[90, 80]], [[2, 1]])], [0]]
+
+
+# ----------------------------------------------------------------- Office.js: real errors
+@pytest.fixture
+def office_js(monkeypatch):
+    """The functions as xlwings Lite and xlwings Server run them (`OFFICE_JS`)."""
+    monkeypatch.setattr(udfs, "OFFICE_JS", True)
+
+
+def test_office_js_wrong_input_raises_a_value_error_with_its_reason(office_js):
+    # Lite turns a raised exception into a real #VALUE!, the message on the error flag
+    with pytest.raises(udfs.KpiError) as raised:
+        KPI_BAND("abc", *ATTENDANCE)
+    assert str(raised.value) == "value: 文本 'abc' 不是数字"
+    assert raised.value.code == "#VALUE!"
+    with pytest.raises(udfs.KpiError, match="'85%' 是百分数"):
+        KPI_BAND("85%", [[90.0, 80.0]], [[2, 1]])
+
+
+def test_office_js_other_faults_return_the_bare_error_code(office_js):
+    # Lite turns exactly these texts into real errors
+    assert KPI_LEVEL(6) == "#NUM!"
+    assert KPI_DEDUCT(-1, 2, 10) == "#NUM!"
+    assert KPI_RATERS([[10, None]], [[0, 1]]) == "#DIV/0!"
+    for code in CODES:
+        if code != "#VALUE!":
+            assert KPI_BAND(code, *ATTENDANCE) == code
+    with pytest.raises(udfs.KpiError):
+        KPI_BAND("#VALUE!", *ATTENDANCE)
+
+
+def test_office_js_a_scored_column_holds_bare_codes(office_js):
+    assert KPI_BAND([[0.0], ["abc"], ["#N/A"], [None]], *ATTENDANCE, True) == [[6.0], ["#VALUE!"], ["#N/A"], [None]]
+
+
+def test_office_js_values_and_blanks_are_unchanged(office_js):
+    assert KPI_BAND(1, *ATTENDANCE, True) == 4
+    assert KPI_BAND(None, *ATTENDANCE, True) is None
+    assert KPI_GRADE(85) == "B"
 
 
 # ----------------------------------------------------------------- band ranges with blanks
@@ -308,7 +446,7 @@ def test_band_whole_range_bad_cell_keeps_its_own_error():
     result = KPI_BAND([[0], ["abc"], [True], [2]], *ATTENDANCE, True)
     assert result[0] == [6] and result[3] == [3]
     assert result[1] == ["#VALUE! value: 文本 'abc' 不是数字"]
-    assert is_error(result[2][0], "value")
+    assert is_error(result[2][0], "value", "#VALUE!")
 
 
 def test_band_whole_range_with_bad_bands_is_one_error():
@@ -330,17 +468,18 @@ maybe = st.one_of(st.none(), finite)
 
 
 def primitive(rule, *args, **kwargs):
-    """The primitive's result, or "error" where it refuses."""
+    """The primitive's result, or ("error", Excel's code for the refusal) where it refuses."""
     try:
         return rule(*args, **kwargs)
-    except ScoringError:
-        return "error"
+    except ScoringError as error:
+        return "error", {"out-of-range": "#NUM!", "not-a-level": "#NUM!", "weight-sum": "#DIV/0!"}.get(
+            error.code, "#VALUE!")
 
 
 def same(udf_result, expected):
     """The UDF gives exactly the primitive's value (or an error text where it raises)."""
-    if expected == "error":
-        return is_error(udf_result)
+    if isinstance(expected, tuple):  # ("error", code)
+        return is_error(udf_result, code=expected[1])
     if expected is None:
         return udf_result is None
     return udf_result == expected and not is_error(udf_result)
@@ -349,6 +488,131 @@ def same(udf_result, expected):
 def excel_shaped(number):
     """A number as classic (float) or Lite (int, when whole) hands it over."""
     return int(number) if number is not None and number.is_integer() and abs(number) < 1e15 else number
+
+
+# The parity tests below compare each function with the primitive it wraps, so a change of
+# the rule moves both sides. These values are worked out by hand from the spec
+# (shared/spec/forms.md) at every boundary: a changed rule fails them.
+@pytest.mark.parametrize("value, expected", [
+    # 客服专员 绩效金额 on the total: ≥90 300, ≥80 200, ≥60 100, else −50
+    (100, 300), (90, 300), (89.99, 200), (80, 200), (79.99, 100), (60, 100), (59.99, -50), (0, -50),
+])
+def test_band_by_hand_higher_is_better(value, expected):
+    assert KPI_BAND(value, [[90, 80, 60]], [[300, 200, 100]], False, -50) == expected
+
+
+@pytest.mark.parametrize("seconds, expected", [
+    # 网店客服 平均响应时间: ≤30 100, ≤45 80, ≤55 60, else 0
+    (0, 100), (30, 100), (30.01, 80), (45, 80), (45.01, 60), (55, 60), (55.01, 0),
+])
+def test_band_by_hand_lower_is_better(seconds, expected):
+    assert KPI_BAND(seconds, *RESPONSE, True) == expected
+
+
+@pytest.mark.parametrize("rate, expected", [
+    # 网店客服 询单转化率: ≥75% 100, ≥65% 80, ≥50% 60, else 0
+    (0.75, 100), (0.7499, 80), (0.65, 80), (0.6499, 60), (0.5, 60), (0.4999, 0),
+])
+def test_band_by_hand_rates(rate, expected):
+    assert KPI_BAND(rate, *CONVERSION) == expected
+
+
+@pytest.mark.parametrize("count, floor, expected", [
+    # 电话专员 通话质量: 20 points, 每次不合格扣2分，扣完为止
+    (0, None, 20), (1, None, 18), (9, None, 2), (10, None, 0), (11, None, 0), (30, None, 0),
+    # a floor below 0: 20 − 2 × 11 = −2; at 35 occurrences 20 − 70 = −50 reaches the floor −50
+    (11, -50, -2), (35, -50, -50), (36, -50, -50), (-1, None, "#NUM!"),
+])
+def test_deduct_by_hand(count, floor, expected):
+    result = KPI_DEDUCT(count, 2, 20, floor)
+    assert result == expected if not isinstance(expected, str) else is_error(result, "count", expected)
+
+
+@pytest.mark.parametrize("level, points, expected", [
+    # 电话专员 行为考核: 1级10分 … 5级50分; a blended level 3.4 gives 34
+    (1, None, 10), (2, None, 20), (5, None, 50), (3.4, None, 34), (5, 20, 100), (1, 20, 20),
+    (0.99, None, "#NUM!"), (5.01, None, "#NUM!"), (0, None, "#NUM!"),
+])
+def test_level_by_hand(level, points, expected):
+    result = KPI_LEVEL(level, points)
+    if isinstance(expected, str):
+        assert is_error(result, "level", expected)
+    else:
+        assert result == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("actual, target, lower, cap, expected", [
+    # 呼叫中心经理: min(actual ÷ target, 100%) × 100; lower is better: target ÷ actual
+    (1, 1, False, None, 100), (0.9, 1, False, None, 90), (8970, 10000, False, None, 89.7),
+    (1.2, 1, False, None, 100), (1.2, 1, False, 1.2, 120), (1.3, 1, False, 1.2, 120),
+    (1.25, 1, True, None, 80), (1, 1, True, None, 100), (0.8, 1, True, None, 100), (0, 1, True, None, 100),
+    (0, 1, False, None, 0), (1, 0, False, None, None), (-1, 1, False, None, "#NUM!"),
+])
+def test_achieve_by_hand(actual, target, lower, cap, expected):
+    result = KPI_ACHIEVE(actual, target, lower, cap)
+    if isinstance(expected, str):
+        assert is_error(result, "actual, target", expected)
+    elif expected is None:
+        assert result is None
+    else:
+        assert result == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("scores, weights, expected", [
+    # 电话专员: 自评 20% + 上级 80%; a rater who has not scored is left out
+    ([10, 20], [0.2, 0.8], 18), ([None, 15], [0.2, 0.8], 15), ([15, None], [0.2, 0.8], 15),
+    ([None, None], [0.2, 0.8], None), ([0, 50], [0.2, 0.8], 40), ([10, None], [0, 1], "#DIV/0!"),
+])
+def test_raters_by_hand(scores, weights, expected):
+    result = KPI_RATERS([scores], [weights])
+    if isinstance(expected, str):
+        assert is_error(result, "weights", expected)
+    elif expected is None:
+        assert result is None
+    else:
+        assert result == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("scores, weights, expected", [
+    # 呼叫中心经理: Σ achievement × weight; blank until every score is filled
+    ([100, 89.7], [0.95, 0.05], 99.485), ([100, 100], [0.5, 0.5], 100), ([0, 100], [0.3, 0.7], 70),
+    ([100, None], [0.5, 0.5], None),
+])
+def test_weighted_by_hand(scores, weights, expected):
+    result = KPI_WEIGHTED([scores], [weights])
+    assert result is None if expected is None else result == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("performance, behaviour, weight, expected", [
+    # 总分 = 业绩 × 80% + 行为 × 20%
+    (100, 50, None, 90), (90, 40, None, 80), (100, 50, 1, 100), (100, 50, 0, 50), (100, 50, 0.5, 75),
+    (100, 50, 1.0001, "#NUM!"), (100, 50, -0.0001, "#NUM!"),
+])
+def test_blend_by_hand(performance, behaviour, weight, expected):
+    result = KPI_BLEND(performance, behaviour, weight)
+    if isinstance(expected, str):
+        assert is_error(result, "performance_weight", expected)
+    else:
+        assert result == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("total, expected", [
+    # 电话专员 out_grade: ≥ 90 A, ≥ 80 B, ≥ 70 C, else D (the defaults)
+    (100, "A"), (90, "A"), (89.99, "B"), (80, "B"), (79.99, "C"), (70, "C"), (69.99, "D"), (0, "D"),
+])
+def test_grade_by_hand(total, expected):
+    assert KPI_GRADE(total) == expected
+
+
+@pytest.mark.parametrize("total, label, coefficient", [
+    # 呼叫中心经理: ≥ 91 优 (1.3), ≥ 81 良 (1.1), ≥ 71 中 (1.0), ≥ 61 基本合格 (0.8), else 不合格 (0.4)
+    (91, "优", 1.3), (90.99, "良", 1.1), (81, "良", 1.1), (80.99, "中", 1.0), (71, "中", 1.0),
+    (70.99, "基本合格", 0.8), (61, "基本合格", 0.8), (60.99, "不合格", 0.4),
+])
+def test_grade_by_hand_hujiao_jingli(total, label, coefficient):
+    thresholds = [[91, 81, 71, 61]]
+    assert KPI_GRADE(total, thresholds, [["优", "良", "中", "基本合格", "不合格"]]) == label
+    assert KPI_GRADE(total, thresholds, [[1.3, 1.1, 1.0, 0.8, 0.4]]) == coefficient
 
 
 @given(maybe, st.lists(st.tuples(finite, finite), min_size=1, max_size=6), st.booleans(), finite,
@@ -457,7 +721,7 @@ def test_module_imports_stay_light():
             imported.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             imported.add("." * node.level + (node.module or ""))
-    assert imported <= {"__future__", "xlwings", ".scoring", ".cellvalues", ".errors"}, imported
+    assert imported <= {"__future__", "os", "sys", "xlwings", ".scoring", ".cellvalues", ".errors"}, imported
 
 
 def test_works_without_xlwings():

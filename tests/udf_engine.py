@@ -2,7 +2,8 @@
 
 The adapter emulates xlwings' argument conversion (classic xlwings, default
 options): a blank cell arrives as None, a number as a float, TRUE/FALSE as a
-bool, an error cell as None; a single cell as a scalar, a one-row or
+bool, an error cell as its text (`'#N/A'`: every argument of `xlkpi.udfs` is
+declared `err_to_str=True`); a single cell as a scalar, a one-row or
 one-column range or array constant (`{0,1,2}`) as a list, a larger one as a
 list of rows; an argument declared `@xw.arg(..., ndim=2)` in `xlkpi.udfs`
 always as a list of rows. The result goes back as Excel shows it: None as ""
@@ -46,8 +47,10 @@ def _cell(value):
     """One cell or array element as xlwings hands it over."""
     while isinstance(value, np.ndarray):  # `{...,-50}`: a negative constant arrives as a 0-d array
         value = value.item() if value.ndim == 0 else value.ravel()[0]
-    if value is sh.EMPTY or isinstance(value, XlError):
+    if value is sh.EMPTY:
         return None
+    if isinstance(value, XlError):
+        return str(value)  # err_to_str=True
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     if isinstance(value, (int, float, np.number)):

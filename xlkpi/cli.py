@@ -434,6 +434,35 @@ def udfs_vba():
     click.echo(text, nl=not text.endswith("\n"))
 
 
+# --------------------------------------------------------------------- excel
+@main.group()
+def excel():
+    """在 Excel 中使用 KPI_* 函数：xlwings Lite 模块等。"""
+
+
+@excel.command("lite")
+@click.option("--out", "out_file", default=None, type=click.Path(dir_okay=False),
+              help="写入此文件（UTF-8），而不是输出到屏幕；已存在的文件会被替换。")
+def excel_lite(out_file):
+    """输出 xlwings Lite 用的 main.py：KPI_* 函数及其所需的全部代码，只用 Python 标准库。
+
+    在 Excel 的 xlwings Lite 任务窗格中，把它的全部内容粘贴进 main.py 即可。
+    """
+    from .excel.lite import lite_module
+
+    text = lite_module()
+    if out_file is None:
+        click.echo(text, nl=False)
+        return
+    from .safe_write import write_atomic
+
+    try:
+        write_atomic(out_file, text.encode("utf-8"))
+    except OSError as error:
+        raise XlkpiError(f"无法写入 {out_file}：{error.strerror or error}") from None
+    click.echo(f"已写入 {out_file}（{len(text.splitlines())} 行）。在 xlwings Lite 中把它的全部内容粘贴进 main.py。")
+
+
 # --------------------------------------------------------------------- history
 @main.command("history")
 @click.argument("employee_id", metavar="工号")

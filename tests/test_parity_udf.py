@@ -142,6 +142,11 @@ def test_a_kpi_error_text_becomes_an_error_value(books):
     assert values["out_personnel"] == ""
 
 
+def test_an_error_typed_into_an_input_is_passed_on_not_blanked(books):
+    values = books["kefu_zhuanyuan"].calculate({"in_attendance": "#N/A"})
+    assert values["out_attendance"] == "#N/A"
+
+
 def test_round_tie_rounds_as_excel(books):
     form_id, values, expected = ROUND_TIE
     filling = {**on_target(xlkpi.get_form(form_id)), **values}

@@ -7,6 +7,7 @@ inputs must give what the scoring primitive gives.
 """
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -744,3 +745,43 @@ def test_works_without_xlwings():
 def test_every_function_has_a_short_docstring():
     for function in ALL:
         assert function.__doc__ and len(function.__doc__) <= 255, function.__name__
+
+
+# ----------------------------------------------------------------- the worked examples of docs/excel.md
+def doc_examples():
+    """(formula, result) of every table row of docs/excel.md whose formula uses only constants."""
+    text = (ROOT / "docs" / "excel.md").read_text(encoding="utf-8")
+    rows = []
+    for line in text.splitlines():
+        if not line.startswith("| "):
+            continue
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if re.fullmatch(r"`#[A-Z0-9/!?]+`", cells[0]):  # the table of errors: the code, then examples
+            pairs = [(formula, cells[0].strip("`")) for formula in re.findall(r"`(=KPI_[^`]*)`", cells[-1])]
+        else:
+            formulas = [cell.strip("`") for cell in cells if cell.startswith("`=KPI_")]
+            pairs = [(formulas[0], cells[-1].strip("`"))] if len(formulas) == 1 else []
+        for formula, shown in pairs:
+            if not (re.search(r"\b[A-Z]{1,3}[0-9]+\b", formula) or re.search(r"\b(?!KPI_)[A-Z]+\(", formula)):
+                rows.append((formula, shown))  # no cell references, no Excel functions
+    return rows
+
+
+def evaluate(formula):
+    """An Excel formula of constants and KPI_* calls, evaluated in Python."""
+    python = formula[1:].replace("{", "[[").replace("}", "]]").replace("TRUE", "True").replace("FALSE", "False")
+    python = re.sub(r"(\d+(?:\.\d+)?)%", r"(\1/100)", python)
+    return eval(python, {name: getattr(udfs, name) for name in udfs.__all__})  # noqa: S307 - our own doc
+
+
+def test_the_docs_worked_examples_give_what_they_say():
+    examples = doc_examples()
+    assert len(examples) >= 15, examples
+    for formula, shown in examples:
+        result = evaluate(formula)
+        if shown.startswith("#"):
+            assert is_error(result, code=shown), (formula, result)
+        elif re.fullmatch(r"[−-]?\d+(\.\d+)?", shown):
+            assert result == pytest.approx(float(shown.replace("−", "-")), rel=1e-12), (formula, result)
+        else:
+            assert result == shown, (formula, result)

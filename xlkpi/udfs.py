@@ -43,16 +43,14 @@ What they return:
 * How the fault reaches the cell depends on the runtime (read in xlwings
   0.37.8's source and xlwings Server's Wasm runtime, on which Lite is built):
 
-  ================  =====================================  ============================================
-  runtime           the function raises an exception       the function returns an error text
-  ================  =====================================  ============================================
-  classic xlwings   the cell shows the exception's text      the text stays text (`'#N/A'` too: xlwings
-  (Windows, COM)    (the VBA wrapper's `Err.Description`,  issue #776); ISERROR is FALSE, ISTEXT TRUE
-                    a whole traceback): not an error
-  xlwings Lite      a real #VALUE!, the exception's text   exactly `'#DIV/0!'`, `'#N/A'`, `'#NAME?'`,
-  (Office.js)       shown when hovering the error flag     `'#NULL!'`, `'#NUM!'`, `'#REF!'`, `'#VALUE!'`
-                                                           becomes that real error; other text stays text
-  ================  =====================================  ============================================
+  - classic xlwings (Windows, COM): a raised exception shows as text in the
+    cell (the VBA wrapper assigns `Err.Description`, the whole traceback), not
+    as an error; a returned error text stays text, `'#N/A'` too (xlwings issue
+    #776): ISERROR is FALSE, ISTEXT TRUE.
+  - xlwings Lite (Office.js): a raised exception becomes a real #VALUE!, its
+    text shown on the cell's error flag; a returned text exactly equal to
+    `'#DIV/0!'`, `'#N/A'`, `'#NAME?'`, `'#NULL!'`, `'#NUM!'`, `'#REF!'` or
+    `'#VALUE!'` becomes that real error; any other text stays text.
 
   So the functions return, in classic xlwings, the text `<code> <argument>:
   <reason>` (`#NUM! count: 次数不能为负数，实际为 -1`): formulas downstream test

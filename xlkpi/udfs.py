@@ -351,16 +351,27 @@ def _plain(argument: str, value) -> None:
 
 def _with_text(value) -> bool:
     """True if a scalar or any cell of a range is text (only text can hold a `%`)."""
-    if type(value) is str:
+    kind = type(value)
+    if kind is str:
         return True
-    if _is_range(value):
-        return any(type(cell) is str or (_is_range(cell) and any(type(c) is str for c in cell))
-                   for cell in value)
+    if kind is list or kind is tuple:
+        for cell in value:
+            kind = type(cell)
+            if kind is str or ((kind is list or kind is tuple) and str in map(type, cell)):
+                return True
     return False
 
 
 # --------------------------------------------------------------------- the functions
 _BAND_ERRORS = {"band-length": "thresholds, scores", "": "value"}
+
+
+def _band(cell, limits, values, lower, otherwise, scale):
+    """One value's band score; `scale` (raw thresholds, their numbers) checks a `%` typed as text."""
+    number = _number("value", cell)
+    if scale is not None:
+        _same_scale("value, thresholds", [cell, *scale[0]], [number, *scale[1]])
+    return band_score(number, limits, values, lower_is_better=lower, else_score=otherwise)
 
 
 @xw.func(category=CATEGORY)
@@ -381,29 +392,20 @@ def KPI_BAND(value, thresholds, scores, lower_is_better=False, else_score=0):
         limits, values = _bands(thresholds, scores)
         lower = _flag("lower_is_better", lower_is_better, False)
         otherwise = _optional("else_score", else_score, 0.0)
-        if _with_text(value) or _with_text(thresholds):  # only text can hold a `%`
-            raw_limits, limit_numbers = flatten(thresholds), _cells("thresholds", thresholds)
-
-            def one(cell):
-                number = _number("value", cell)
-                _same_scale("value, thresholds", [cell, *raw_limits], [number, *limit_numbers])
-                return band_score(number, limits, values, lower_is_better=lower, else_score=otherwise)
-        else:
-            def one(cell):
-                return band_score(_number("value", cell), limits, values, lower_is_better=lower,
-                                  else_score=otherwise)
-
+        scale = None  # the thresholds' cells and numbers, when text may hold a `%`
+        if _with_text(value) or _with_text(thresholds):
+            scale = flatten(thresholds), _cells("thresholds", thresholds)
         if not _is_range(value):
-            return one(value)
+            return _band(value, limits, values, lower, otherwise, scale)
 
         def each(cell):
             try:
-                return one(cell)
+                return _band(cell, limits, values, lower, otherwise, scale)
             except Exception as error:  # noqa: BLE001 - a cell's fault stays in its cell
                 return _cell_fault(_fault(error, "KPI_BAND", _BAND_ERRORS))
 
         if len(value) == 1 and _is_range(value[0]) and len(value[0]) == 1:
-            return one(value[0][0])  # a single cell read as a 1×1 range
+            return _band(value[0][0], limits, values, lower, otherwise, scale)  # a 1×1 range
         return [[each(cell) for cell in row] if _is_range(row) else each(row) for row in value]
     except Exception as error:  # noqa: BLE001 - Excel gets an error, never a traceback
         return _deliver(_fault(error, "KPI_BAND", _BAND_ERRORS))

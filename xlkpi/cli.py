@@ -36,13 +36,42 @@ class CommandError(click.ClickException):
 
 
 class XlkpiGroup(click.Group):
-    """A click group that turns every `XlkpiError` of its commands into a `CommandError`."""
+    """A click group that turns every error of its commands into a Chinese message and an exit code:
+    an `XlkpiError` as it is; an OS or library error explained (`errors.explain`); an unexpected
+    error (a defect of xlkpi) explained too, its traceback written to a log file whose path the
+    message gives. A Python traceback never reaches the clerk."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except XlkpiError as error:
             raise CommandError(error) from None
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            raise CommandError(XlkpiError("已中断：操作被用户取消。已写出的文件都是完整的；可以重新运行。")) from None
+        except Exception as error:  # noqa: BLE001 - the last line of defence: never a traceback
+            raise CommandError(XlkpiError(_unexpected(error))) from None
+
+
+def _unexpected(error: BaseException) -> str:
+    """The message of an error xlkpi did not foresee: explained, and its traceback kept in a log file."""
+    import tempfile
+    import time
+    import traceback
+
+    from .errors import explain
+
+    text = explain(error)
+    try:
+        log = Path(tempfile.gettempdir()) / f"xlkpi-error-{time.strftime('%Y%m%d-%H%M%S')}.log"
+        log.write_text("".join(traceback.format_exception(error)), encoding="utf-8")
+        where = f"详细信息已写入 {log}，请把该文件发给维护人员。"
+    except OSError:
+        where = "请把这条信息发给维护人员。"
+    if isinstance(error, (OSError, MemoryError)) or text.startswith(("历史", "文件", "文字", "无法", "内存", "系统")):
+        return f"{text}。{where}"
+    return f"xlkpi 内部错误：{text}。这是程序的缺陷，不是操作造成的；已写出的文件都是完整的。{where}"
 
 
 # --------------------------------------------------------------------- text helpers
@@ -355,9 +384,9 @@ def print_problems(problems) -> None:
 
 @main.command("generate")
 @month_option()
-@click.option("--roster", type=click.Path(exists=True, dir_okay=False), default=None,
+@click.option("--roster", type=click.Path(), default=None,
               help="名单文件（CSV 或 XLSX）；不填则用内置示例名单。")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="out", show_default=True,
+@click.option("--out", "out_dir", type=click.Path(), default="out", show_default=True,
               help="输出文件夹。")
 @click.option("--dialect", type=click.Choice(["native", "udf"]), default="native", show_default=True,
               help="native：任何表格软件都能计算的公式；udf：KPI_* 自定义函数（.xlsm）。")
@@ -389,10 +418,10 @@ def generate_command(month, roster, out_dir, dialect, jobs, force, pdf):
 
 
 @main.command("collect")
-@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.argument("directory", type=click.Path())
 @month_option()
-@click.option("--out", type=click.Path(dir_okay=False), default=None, help="汇总工作簿（默认：月份文件夹旁）。")
-@click.option("--ledger", type=click.Path(dir_okay=False), default=None, help="历史记录文件（默认：月份文件夹旁）。")
+@click.option("--out", type=click.Path(), default=None, help="汇总工作簿（默认：月份文件夹旁）。")
+@click.option("--ledger", type=click.Path(), default=None, help="历史记录文件（默认：月份文件夹旁）。")
 @click.option("--ranking", type=click.Choice(["dense", "competition"]), default="dense", show_default=True,
               help="dense：中国式排名（1,2,2,3）；competition：1,2,2,4。")
 @click.option("--rewards", default="500,300,200", show_default=True, help="前三名奖励（元），并列同奖。")
@@ -403,13 +432,17 @@ def collect_command(directory, month, out, ledger, ranking, rewards, force, jobs
     """汇总一个月已填写的考核表：检查、重新计分、排名、写入汇总表和历史记录。"""
     from .monthly import close_month
 
-    try:
-        amounts = tuple(float(part) for part in rewards.split(",") if part.strip())
-    except ValueError:
-        raise UsageError(f"--rewards 应为用逗号分隔的金额，例如 500,300,200，实际为 \"{rewards}\"。") from None
+    from .collect import parse_rewards
+
+    amounts = parse_rewards(rewards)
     report = close_month(directory, month, out=out, ledger=ledger, ranking=ranking, rewards=amounts,
                          force=force, jobs=jobs)
+    if report.recovered:
+        click.echo(report.recovered)
     print_problems(report.problems)
+    if report.dropped:
+        shown = "、".join(report.dropped[:20]) + ("……" if len(report.dropped) > 20 else "")
+        click.echo(f"历史记录中本月原有 {len(report.dropped)} 人的记录已移除（本次未找到或未能读取其考核表）：{shown}")
     done = int((report.frame["out_status"] == "已完成").sum()) if len(report.frame) else 0
     click.echo(f"{report.month}：汇总 {len(report.frame)} 份（已完成 {done} 份），问题 {len(report.problems)} 个，"
                f"预警 {len(report.flags)} 人。")
@@ -466,7 +499,7 @@ def excel_lite(out_file):
 # --------------------------------------------------------------------- history
 @main.command("history")
 @click.argument("employee_id", metavar="工号")
-@click.option("--ledger", "ledger_file", default=None, type=click.Path(dir_okay=False),
+@click.option("--ledger", "ledger_file", default=None, type=click.Path(),
               help="历史记录文件（默认：当前文件夹或 out 文件夹下的 xlkpi-ledger.sqlite）。")
 @forms_option()
 def history_command(employee_id, ledger_file):

@@ -23,7 +23,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import FormError, Problem, ScoringError
+from .errors import Problem, ScoringError, UsageError, explain, fault_problem, short_path
 from .forms import FOLDER_HINT, known_forms
 from .inputs import check_value, shown
 from .layout import META_SHEET, a1
@@ -350,11 +350,13 @@ def _read_each(directory, month: str | None, jobs: int | None, meanwhile=None, *
     are packed only if `inputs` is true. `meanwhile` is called while the workers read.
 
     Raises:
-        FormError: `directory` is not a folder.
+        UsageError: `directory` is not a folder.
     """
     root = Path(directory)
     if not root.is_dir():
-        raise FormError(f"文件夹 {root} 不存在。")
+        if root.exists():
+            raise UsageError(f"{short_path(root)} 是一个文件，不是文件夹：请给出月份文件夹，例如 out/2026-11。")
+        raise UsageError(f"文件夹 {short_path(root)} 不存在：请给出月份文件夹，例如 out/2026-11。")
     if month is not None:
         month = parse_month(month)
     prefix = str(root) + os.sep if str(root) != os.sep else os.sep
@@ -421,6 +423,44 @@ def rank_values(values, method: str = "dense") -> list:
 
 
 DEFAULT_REWARDS = (500, 300, 200)
+MAX_REWARD = 1_000_000
+
+
+def parse_rewards(text: str) -> tuple:
+    """`500,300,200` → (500.0, 300.0, 200.0): the rewards of rank 1, 2, 3…, checked (`check_rewards`).
+
+    Raises:
+        UsageError: not numbers separated by commas, or an amount `check_rewards` refuses.
+    """
+    parts = [part.strip() for part in str(text).replace("，", ",").split(",")]
+    amounts = []
+    for number, part in enumerate(parts, start=1):
+        if not part and len(parts) == 1:
+            return ()
+        try:
+            amounts.append(float(part))
+        except ValueError:
+            raise UsageError(f"--rewards 应为用逗号分隔的金额，例如 500,300,200；第 {number} 个为 \"{part}\"，不是数字。") from None
+    return check_rewards(amounts)
+
+
+def check_rewards(amounts) -> tuple:
+    """The rewards as a tuple of floats, each a finite amount from 0 to `MAX_REWARD` 元.
+
+    Raises:
+        UsageError: an amount that is not a number, not finite (inf, nan), negative or absurdly large.
+    """
+    checked = []
+    for number, amount in enumerate(amounts, start=1):
+        try:
+            value = float(amount)
+        except (TypeError, ValueError, OverflowError):
+            value = float("nan")
+        if not 0 <= value <= MAX_REWARD:  # false for nan too
+            raise UsageError(f"奖励金额应在 0 到 {MAX_REWARD} 元之间，第 {number} 名的金额为 \"{amount}\"："
+                             "请写成如 500,300,200。")
+        checked.append(value)
+    return tuple(checked)
 
 
 def _row(packed, forms, problem_count: int) -> dict:

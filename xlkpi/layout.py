@@ -18,11 +18,22 @@ META_SHEET = "_xlkpi"
 CONF_SHEET = "xlwings.conf"
 
 
-def safe_sheet_title(title: str) -> str:
+def safe_sheet_title(title: str, suffix: str = "") -> str:
     """A sheet title Excel accepts: `[]:*?/\\` replaced by `_`, no leading or trailing
-    apostrophe, at most 31 characters, never empty."""
-    cleaned = INVALID_SHEET_CHARS.sub("_", title).strip().strip("'")
-    return cleaned[:MAX_SHEET_TITLE] or "考核表"
+    apostrophe, at most 31 characters as Excel counts them (UTF-16 units: an emoji counts 2),
+    never empty; `suffix` (`(2)`) is kept whole at the end, the title shortened before it.
+    A character is never cut in half."""
+    cleaned = INVALID_SHEET_CHARS.sub("_", str(title)).strip().strip("'")
+    room = MAX_SHEET_TITLE - utf16_length(suffix)
+    while utf16_length(cleaned) > room:
+        cleaned = cleaned[:-1]
+    cleaned = cleaned.rstrip().rstrip("'")
+    return (cleaned or "考核表") + suffix
+
+
+def utf16_length(text: str) -> int:
+    """The length of `text` as Excel counts it: UTF-16 code units (a character beyond U+FFFF counts 2)."""
+    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
 
 
 def col_letter(col: int) -> str:

@@ -12,14 +12,16 @@ ledger, or the ledger is exactly as it was before the call.
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import json
 import sqlite3
 from pathlib import Path
 
-from .errors import XlkpiError
+from .errors import XlkpiError, explain, short_path
 from .periods import parse_month
 
 DEFAULT_LEDGER = "xlkpi-ledger.sqlite"
+LOCK_TIMEOUT = 10.0  # seconds to wait for a ledger another program holds
 SCHEMA_VERSION = 1
 
 FIELDS = ("employee_id", "name", "department", "form_id", "form_version", "total", "grade",
@@ -63,18 +65,25 @@ class Ledger:
         LedgerError: the file is not a ledger xlkpi can read.
     """
 
-    def __init__(self, path=DEFAULT_LEDGER):
+    def __init__(self, path=DEFAULT_LEDGER, *, timeout: float | None = None):
         self.path = Path(path)
+        if self.path.is_dir():
+            raise LedgerError(f"历史记录文件 {short_path(self.path)} 是一个文件夹，不是文件：请用 --ledger 指定文件。")
         try:
             # isolation_level=None: transactions are begun and ended here, explicitly
-            self._db = sqlite3.connect(str(self.path), isolation_level=None, timeout=10)
+            self._db = sqlite3.connect(str(self.path), isolation_level=None,
+                                       timeout=LOCK_TIMEOUT if timeout is None else timeout)
         except sqlite3.Error as error:
-            raise LedgerError(f"无法打开历史记录文件 {self.path}：{error}") from None
+            raise ledger_error(self.path, error, "打开") from None
         try:
             self._prepare()
+        except sqlite3.OperationalError as error:  # locked, read-only, disk full, cannot open
+            self._db.close()
+            raise ledger_error(self.path, error, "打开") from None
         except sqlite3.DatabaseError as error:
             self._db.close()
-            raise LedgerError(f"{self.path} 不是 xlkpi 的历史记录文件（{error}）。") from None
+            raise LedgerError(f"{short_path(self.path)} 不是 xlkpi 的历史记录文件：{explain(error)}。"
+                              "请用 --ledger 指定正确的文件。") from None
         except BaseException:
             self._db.close()
             raise
@@ -98,8 +107,17 @@ class Ledger:
                 self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             self._db.execute("COMMIT")
         except BaseException:
-            self._db.execute("ROLLBACK")
+            self._rollback()
             raise
+
+    def _rollback(self) -> None:
+        """End the open transaction, if SQLite has not ended it itself (it does on a full disk);
+        a failing rollback never hides the error that led to it."""
+        if self._db.in_transaction:
+            try:
+                self._db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
 
     # ------------------------------------------------------------- lifetime
     def close(self) -> None:
@@ -139,22 +157,73 @@ class Ledger:
             KeyError: a row lacks one of the fields.
             sqlite3.IntegrityError: an employee appears twice in `rows`.
         """
+        inserted = self.stage_month(month, rows)
+        self.commit()
+        return inserted
+
+    def stage_month(self, month: str, rows, *, whole_month: bool = False) -> int:
+        """`record_month` without its commit: the rows are written in an open transaction that
+        `commit` keeps and `rollback` undoes (closing a month commits only once its summary is in
+        place). `whole_month`: every earlier row of `month` is replaced, also those of employees
+        not in `rows` (a workbook gone or now unreadable leaves no row behind).
+
+        Raises:
+            LedgerError: the ledger is locked, read-only, on a full disk, damaged.
+            (and as `record_month`)
+        """
         month = parse_month(month)
         if iter(rows) is rows:
             rows = list(rows)
         recorded_at = _dt.datetime.now().isoformat(timespec="seconds")
-        self._db.execute("BEGIN IMMEDIATE")
         try:
-            self._db.executemany("DELETE FROM results WHERE month = ? AND employee_id = ?",
-                                 ((month, str(row["employee_id"])) for row in rows))
+            self._db.execute("BEGIN IMMEDIATE")
+            if whole_month:
+                self._db.execute("DELETE FROM results WHERE month = ?", (month,))
+            else:
+                self._db.executemany("DELETE FROM results WHERE month = ? AND employee_id = ?",
+                                     ((month, str(row["employee_id"])) for row in rows))
             placeholders = ", ".join("?" for _ in _COLUMNS)
             inserted = self._db.executemany(f"INSERT INTO results ({', '.join(_COLUMNS)}) VALUES ({placeholders})",
                                             (_values(month, row, recorded_at) for row in rows)).rowcount
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
+        except BaseException as error:
+            self._rollback()
+            if isinstance(error, sqlite3.OperationalError) or type(error) is sqlite3.DatabaseError:
+                raise ledger_error(self.path, error, "写入") from None
             raise
         return inserted
+
+    def commit(self) -> None:
+        """Keep what `stage_month` wrote.
+
+        Raises:
+            LedgerError: the commit failed (disk full, locked): nothing of the transaction is kept.
+        """
+        try:
+            self._db.execute("COMMIT")
+        except sqlite3.Error as error:
+            self._rollback()
+            raise ledger_error(self.path, error, "写入") from None
+
+    def rollback(self) -> None:
+        """Undo what `stage_month` wrote (nothing happens when no transaction is open)."""
+        self._rollback()
+
+    def month_digest(self, month: str) -> str:
+        """A digest of every row of `month` as the ledger holds it (without `recorded_at`): two
+        states of the month give the same digest only if they hold the same rows. Read inside an
+        open transaction, it is the digest that transaction would commit."""
+        digest = hashlib.sha256()
+        columns = [column for column in _COLUMNS if column != "recorded_at"]
+        for values in self._db.execute(f"SELECT {', '.join(columns)} FROM results WHERE month = ? "
+                                       "ORDER BY employee_id", (parse_month(month),)):
+            digest.update(json.dumps(values, ensure_ascii=False).encode("utf-8"))
+            digest.update(b"\n")
+        return digest.hexdigest()
+
+    def month_employees(self, month: str) -> list:
+        """The employee ids recorded for `month`, sorted."""
+        return [employee for (employee,) in self._db.execute(
+            "SELECT employee_id FROM results WHERE month = ? ORDER BY employee_id", (parse_month(month),))]
 
     # ------------------------------------------------------------- reading
     def history(self, employee_id) -> list[dict]:
@@ -183,6 +252,12 @@ class Ledger:
             row["outputs"] = json.loads(row["outputs"])
             rows.append(row)
         return rows
+
+
+def ledger_error(path, error: BaseException, doing: str) -> LedgerError:
+    """A `LedgerError` for an SQLite or OS error met while `doing` (`打开`, `写入`) the ledger at `path`."""
+    return LedgerError(f"{doing}历史记录文件 {short_path(path)} 失败：{explain(error)}。"
+                       "历史记录保持原样，汇总表未写出；排除后请重新运行。")
 
 
 def _values(month: str, row: dict, recorded_at: str) -> tuple:

@@ -1,9 +1,10 @@
 """Closing a month: collect the filled workbooks, keep them in the ledger, write the summary.
 
 `close_month` is what `xlkpi collect` runs: it reads every workbook of the
-month (`collect.py`), records the results in the ledger (`ledger.py`, one
-transaction), reads each person's standing flags back from the history
-(`flags.py`), and writes the summary workbook (`summary.py`).
+month (`collect.py`), reads each person's standing flags from the history
+(`flags.py`), makes the summary workbook (`summary.py`), and records the month
+in the ledger and puts the summary in place as one transaction (`closing.py`):
+both or neither, whatever fails and wherever the process is stopped.
 
 The month's results are held once, in the frame (without what was typed, which
 neither the ledger nor the summary shows); the ledger's rows and the summary's
@@ -19,12 +20,13 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .collect import DEFAULT_REWARDS, collect_compact
-from .errors import Problem, UsageError
+from .closing import CloseLock, commit_month, recover
+from .collect import DEFAULT_REWARDS, check_rewards, collect_compact
+from .errors import Problem, UsageError, short_path
 from .flags import flags_for, quarter_of
 from .ledger import DEFAULT_LEDGER, Ledger
 from .periods import parse_month
-from .summary import write_summary
+from .summary import summary_bytes
 
 
 @dataclass
@@ -39,6 +41,8 @@ class MonthReport:
     flags: dict = field(default_factory=dict)
     summary: Path | None = None
     ledger: Path | None = None
+    dropped: list = field(default_factory=list)
+    recovered: str | None = None
 
 
 def resolve_directory(directory, month: str | None):
@@ -241,28 +245,45 @@ def close_month(directory, month: str | None = None, *, out=None, ledger=None, r
         rewards: the top-three rewards, ties rewarded equally.
         force: replace an existing summary.
 
+    The ledger's rows of the month are replaced whole (`MonthReport.dropped`: the employees recorded
+    before whose workbooks are gone or unreadable now), and the summary put in place, as one
+    transaction (`closing.commit_month`); a close interrupted before is finished or undone first.
+
     Raises:
-        UsageError: the summary exists and `force` is not given; no workbook found.
+        UsageError: the summary exists and `force` is not given; no workbook found; bad rewards;
+            another close is writing the same summary.
+        LedgerError, FileFault: the ledger or the summary could not be written (then neither was).
     """
+    rewards = check_rewards(rewards)
     root, month = resolve_directory(directory, month)
     if month is None:
         month = _most_recorded_month(root, ranking=ranking, rewards=rewards, jobs=jobs)
     summary_path, ledger_path = default_paths(root, month)
     summary_path = Path(out) if out else summary_path
     ledger_path = Path(ledger) if ledger else ledger_path
-    if summary_path.exists() and not force:
-        raise UsageError(f"汇总文件 {summary_path} 已存在；如需替换，请加 --force。")
-    frame, problems = collect_compact(root, month, ranking=ranking, rewards=rewards, jobs=jobs, inputs=False)
-    if len(frame):
-        frame = drop_duplicates(frame, problems)
-    rows = ledger_rows(frame)
-    with Ledger(ledger_path) as book:
-        histories = earlier_histories(book, month)
-        book.record_month(month, rows)
-    flags = standing_flags(histories, rows, month)
-    del rows, histories  # not held while the summary is made
-    written = write_summary(summary_path, frame, problems, month, flags=flags, force=force)
-    return MonthReport(month, frame, problems, flags, written, ledger_path)
+    if summary_path.is_dir():
+        raise UsageError(f"汇总文件的位置 {short_path(summary_path)} 是一个文件夹：请用 --out 指定一个文件名。")
+    if ledger_path.is_dir():
+        raise UsageError(f"历史记录文件的位置 {short_path(ledger_path)} 是一个文件夹：请用 --ledger 指定一个文件名。")
+    with CloseLock(summary_path):
+        recovered = recover(summary_path)
+        if summary_path.exists() and not force:
+            raise UsageError(f"汇总文件 {short_path(summary_path)} 已存在；如需替换，请加 --force。")
+        frame, problems = collect_compact(root, month, ranking=ranking, rewards=rewards, jobs=jobs, inputs=False)
+        if len(frame):
+            frame = drop_duplicates(frame, problems)
+        rows = ledger_rows(frame)
+        with Ledger(ledger_path) as book:
+            histories = earlier_histories(book, month)
+            flags = standing_flags(histories, rows, month)
+            del histories
+            data = summary_bytes(frame, problems, month, flags)
+            before = book.month_employees(month)
+            commit_month(book, month, rows, summary_path, data)
+        del data
+    recorded = {str(employee) for employee in frame["hdr_employee_id"].tolist()} if len(frame) else set()
+    dropped = [employee for employee in before if employee not in recorded]
+    return MonthReport(month, frame, problems, flags, summary_path, ledger_path, dropped, recovered)
 
 
 def _most_recorded_month(root: Path, **options) -> str:

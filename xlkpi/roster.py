@@ -22,7 +22,7 @@ from importlib import resources
 from pathlib import Path
 from typing import NamedTuple
 
-from .errors import Problem, UsageError
+from .errors import Problem, UsageError, file_fault, short_path
 from .forms import FOLDER_HINT, known_forms
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
@@ -95,8 +95,10 @@ def read_roster(path) -> tuple[list[RosterEntry], list[Problem]]:
     """
     path = Path(path)
     file = str(path)
+    if path.is_dir():
+        raise UsageError(f"名册 {short_path(file)} 是一个文件夹，不是文件：请用 --roster 给出名册文件（CSV 或 XLSX）。")
     if not path.is_file():
-        raise UsageError(f"名册文件 {file} 不存在。")
+        raise UsageError(f"名册文件 {short_path(file)} 不存在：请检查 --roster 给出的路径。")
     if path.suffix.lower() in WORKBOOK_SUFFIXES:
         rows = _workbook_rows(path)
     else:

@@ -38,6 +38,8 @@ def excel_round(value, digits: int = 0):
     if value is None:
         return None
     shown = Decimal(f"{value:.15g}")
+    if digits >= 0 and shown.adjusted() >= 15:  # no decimals shown: nothing to round (and no overflow of
+        return float(shown) + 0.0  # the 28-digit decimal context for 1e26)
     rounded = shown.scaleb(digits).quantize(Decimal(1), rounding=ROUND_HALF_UP).scaleb(-digits)
     return float(rounded) + 0.0  # + 0.0 turns -0.0 into 0.0
 

@@ -139,10 +139,9 @@ class _Book:
 
     def sheet(self, title):
         name = safe_sheet_title(title)
-        base, number = name, 2
+        number = 2
         while name.lower() in self.used:
-            suffix = f"({number})"
-            name = base[: 31 - len(suffix)] + suffix
+            name = safe_sheet_title(title, f"({number})")
             number += 1
         self.used.add(name.lower())
         return self.workbook.add_worksheet(name)

@@ -1,0 +1,126 @@
+"""Inputs made on the fly for the fault tests: rosters, generated months, filled and damaged workbooks.
+
+Workbooks are filled by editing the sheet XML of the package directly (a value written into the
+cell a defined name points at), which is what a spreadsheet saves for a typed value, and takes
+a fraction of a millisecond: the fault tests build hundreds of them.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from xlkpi.batch import generate_month
+from xlkpi.reader import WorkbookReader
+
+HEADER = "工号,姓名,部门,岗位,考核人"
+MONTH = "2026-11"
+
+
+def write_roster(path, lines, header: str = HEADER, encoding: str = "utf-8") -> Path:
+    """A CSV roster: the header, then `lines` (each a string `E1,张三,客服部,电话专员,李四`)."""
+    path = Path(path)
+    path.write_bytes(("\n".join([header, *lines]) + "\n").encode(encoding))
+    return path
+
+
+def month_of(tmp_path, lines, *, month: str = MONTH, **options):
+    """Generate `month` for a roster of `lines` under `tmp_path/out`; (month folder, report)."""
+    roster = write_roster(tmp_path / "roster.csv", lines)
+    report = generate_month(roster, month, tmp_path / "out", jobs=1, **options)
+    return tmp_path / "out" / month, report
+
+
+def names_of(path) -> dict:
+    with WorkbookReader(path) as reader:
+        return reader.defined_names()
+
+
+def _cell_xml(ref: str, style: str, value, formula: str | None = None) -> str:
+    style = f' s="{style}"' if style else ""
+    body = f"<f>{escape(formula)}</f>" if formula is not None else ""
+    if value is None:
+        return f'<c r="{ref}"{style}>{body}</c>' if body else f'<c r="{ref}"{style}/>'
+    if isinstance(value, str):
+        if body:
+            return f'<c r="{ref}"{style} t="str">{body}<v>{escape(value)}</v></c>'
+        return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{escape(value)}</t></is></c>'
+    return f'<c r="{ref}"{style}>{body}<v>{value!r}</v></c>'
+
+
+def replace_member(path, name: str, content: bytes) -> None:
+    """Replace one member of the package at `path` (all others kept as they are)."""
+    source = Path(path).read_bytes()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(source)) as old, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            new.writestr(info.filename, content if info.filename == name else old.read(info.filename))
+    Path(path).write_bytes(out.getvalue())
+
+
+def read_member(path, name: str) -> bytes:
+    with zipfile.ZipFile(path) as package:
+        return package.read(name)
+
+
+def sheet_part(path, sheet: str) -> str:
+    with WorkbookReader(path) as reader:
+        return reader.sheets[sheet]
+
+
+def fill(path, values: dict, *, formulas: dict | None = None, raw: dict | None = None) -> Path:
+    """Type `values` (defined name → number or text) into the workbook at `path`; `formulas`: name →
+    formula text (no cached value); `raw`: name → the cell's XML as it should stand (`{ref}` and
+    `{style}` filled in)."""
+    names = names_of(path)
+    edits = {}
+    for name, value in values.items():
+        edits[name] = lambda ref, style, value=value: _cell_xml(ref, style, value)
+    for name, formula in (formulas or {}).items():
+        edits[name] = lambda ref, style, formula=formula: _cell_xml(ref, style, None, formula)
+    for name, xml in (raw or {}).items():
+        edits[name] = lambda ref, style, xml=xml: xml.format(ref=ref, style=style)
+    by_sheet = {}
+    for name, make in edits.items():
+        sheet, row, col = names[name]
+        by_sheet.setdefault(sheet, []).append((row, col, make))
+    for sheet, cells in by_sheet.items():
+        part = sheet_part(path, sheet)
+        xml = read_member(path, part).decode("utf-8")
+        for row, col, make in cells:
+            ref = f"{_letters(col)}{row + 1}"
+            pattern = re.compile(rf'<c r="{ref}"(?: s="(\d+)")?(?:/>|>.*?</c>)')
+            match = pattern.search(xml)
+            assert match, f"{ref} not found in {part}"
+            xml = xml[:match.start()] + make(ref, match.group(1) or "") + xml[match.end():]
+        replace_member(path, part, xml.encode("utf-8"))
+    return Path(path)
+
+
+def _letters(col: int) -> str:
+    letters = ""
+    col += 1
+    while col:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def fill_complete(path, form) -> Path:
+    """Fill every input of `form` with a valid value (the first level or option, a small number)."""
+    values = {}
+    for spec in form.input_specs():
+        if spec.kind in ("choice", "level", "rating"):
+            values[spec.name] = spec.allowed[0]
+        elif spec.role == "den":
+            values[spec.name] = 10
+        elif spec.role == "num":
+            values[spec.name] = 5
+        elif spec.percent:
+            values[spec.name] = 0.5
+        else:
+            values[spec.name] = 1 if spec.low is None or spec.low <= 1 else spec.low
+    return fill(path, values)

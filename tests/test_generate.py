@@ -38,7 +38,7 @@ run = run_cli
 def files(folder: Path) -> dict:
     """Every file under `folder`: relative path → bytes."""
     return {path.relative_to(folder).as_posix(): path.read_bytes()
-            for path in sorted(folder.rglob("*")) if path.is_file()}
+            for path in sorted(folder.rglob("*")) if path.is_file() and not path.name.startswith(".")}
 
 
 def closing_line(written, skipped, problems, out) -> re.Pattern:
@@ -100,7 +100,8 @@ def test_existing_and_new_folders(cwd):
     assert result.exit_code == 0
     assert sorted(files(cwd / "out")) == sorted([*DEMO_FILES, "2026-11/客服部/说明.txt"])
     assert (existing / "说明.txt").read_text(encoding="utf-8") == "别动"
-    assert not [path for path in (cwd / "out").rglob("*") if path.name.startswith(".")]
+    assert not [path for path in (cwd / "out").rglob("*")
+                if path.name.startswith(".") and path.name != ".xlkpi-generated.json"]
 
 
 def test_udf_dialect_writes_xlsm(cwd):
@@ -123,7 +124,7 @@ def test_roster_problems(cwd):
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         'roster.csv:3 [duplicate-employee]: 工号 "E1" 重复（第 2 行已出现）。',
-        "roster.csv:4 [blank]: 姓名为空：每一行都应填写工号、姓名和岗位。",
+        "roster.csv:4 [blank]: 姓名为空：每一行都应填写工号、姓名、部门和岗位。",
         'roster.csv:5 [unknown-form]: 岗位 "客服专管" 不是已知的表单，是否应为 "客服主管"？自己的表单定义请放在一个文件夹里，用 --forms 文件夹 指定。',
     ]
     assert closing_line(2, 0, 3, "out").fullmatch(result.stdout.rstrip("\n"))
@@ -189,7 +190,8 @@ def test_parallel_jobs_write_the_same_files(tmp_path):
     serial, parallel = files(tmp_path / "one"), files(tmp_path / "two")
     assert len(serial) == 70
     assert serial == parallel
-    assert not [path for path in (tmp_path / "two").rglob("*") if path.name.startswith(".")]
+    assert not [path for path in (tmp_path / "two").rglob("*")
+                if path.name.startswith(".") and path.name != ".xlkpi-generated.json"]
     report = generate_month(roster, "2026-11", tmp_path / "three", jobs=2)
     assert [os.path.basename(path).split("_")[0] for path in report.written] == [f"E{number:03d}"
                                                                                  for number in range(70)]

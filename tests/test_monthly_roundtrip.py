@@ -119,7 +119,8 @@ PROBLEM_LINES = [
     "呼叫中心/E999_钱旧_客服专员.xlsx [wrong-month]: 考核月份为 2026-10，不是要汇总的 2026-11。",
     "客服部/E201_赵一_电话专员.xlsx: 电话专员!H19 (out_total) [formula-overwritten]: "
     "计算公式被改成了数值 99；已按输入重新计算为 74.72。",
-    "客服部/坏文件.xlsx [damaged-file]: 不是有效的 Excel 工作簿（BadZipFile）。",
+    "客服部/坏文件.xlsx [damaged-file]: 文件已损坏或不是 Excel 工作簿（不是完整的 zip 包；BadZipFile: File is not a zip file）"
+    "：请用 Excel 打开并另存为 .xlsx。此文件未汇总。",
 ]
 
 

@@ -51,8 +51,8 @@ def test_bad_encoding(tmp_path):
     entries, problems = read_roster(path)
     assert entries == []
     assert [str(problem) for problem in problems] == [
-        f"{path}:2 [bad-encoding]: 无法识别文件的编码：第 2 行既不是 UTF-8 也不是 GBK/GB18030 编码的文字。"
-        "请在 Excel 中另存为“CSV UTF-8（逗号分隔）”后重试。"
+        f"{path}:2 [bad-encoding]: 这一行不是 UTF-8 编码（文件的其他行是 UTF-8，这一行可能是从 GBK 编码的文件复制来的）："
+        "此行未读取。请在 Excel 中重新输入这一行，另存为“CSV UTF-8（逗号分隔）”后重试。"
     ]
 
 
@@ -130,10 +130,10 @@ def test_every_problem_at_once(tmp_path):
     assert [entry.employee_id for entry in entries] == ["E1001", "E1008"]
     assert [str(problem) for problem in problems] == [
         f'{path}:3 [unknown-form]: 岗位 "电话专元" 不是已知的表单，是否应为 "电话专员"？自己的表单定义请放在一个文件夹里，用 --forms 文件夹 指定。',
-        f"{path}:4 [blank]: 姓名为空：每一行都应填写工号、姓名和岗位。",
+        f"{path}:4 [blank]: 姓名为空：每一行都应填写工号、姓名、部门和岗位。",
         f'{path}:5 [duplicate-employee]: 工号 "E1001" 重复（第 2 行已出现）。',
-        f"{path}:6 [blank]: 工号为空：每一行都应填写工号、姓名和岗位。",
-        f"{path}:6 [blank]: 岗位为空：每一行都应填写工号、姓名和岗位。",
+        f"{path}:6 [blank]: 工号为空：每一行都应填写工号、姓名、部门和岗位。",
+        f"{path}:6 [blank]: 岗位为空：每一行都应填写工号、姓名、部门和岗位。",
         f'{path}:7 [unknown-form]: 岗位 "仓库管理员" 不是已知的表单；可用的表单：电话专员、呼叫中心经理、客户服务人员、客服专员、'
         '客服专员（门市）、客服主管、客服部经理、网店客服。自己的表单定义请放在一个文件夹里，用 --forms 文件夹 指定。',
         f'{path}:8 [unknown-form]: 岗位 "dianhua_zhuanyuab" 不是已知的表单，是否应为 "dianhua_zhuanyuan"？自己的表单定义请放在一个文件夹里，用 --forms 文件夹 指定。',

@@ -525,7 +525,7 @@ def test_a_denominator_cell_says_that_0_leaves_the_rate_blank(wangdian_sheet):
     sheet, layout = wangdian_sheet
     coordinate = layout.cell("in_payment_rate_den")
     (validation,) = [dv for dv in sheet.data_validations.dataValidation if coordinate in dv.sqref]
-    assert validation.prompt == "支付率（F）（拍下笔数）：请输入不小于 0的整数笔；为 0 时比率和得分留空"
+    assert validation.prompt == "支付率（F）（拍下笔数）：请输入0 到 10000的整数笔；不能为 0（比率无法计算）"
     assert validation.type == "whole"
 
 

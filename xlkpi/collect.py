@@ -28,11 +28,13 @@ from .forms import FOLDER_HINT, known_forms
 from .inputs import check_value, shown
 from .layout import META_SHEET, a1
 from .periods import parse_month
-from .reader import DamagedWorkbook, WorkbookReader
+from .reader import DamagedCell, DamagedWorkbook, MissingSheet, WorkbookReader
 from .safe_write import PARTIAL
 from .scoring import excel_round, score
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+# spreadsheets saved in a format collect does not read: each is a problem, never passed over in silence
+OTHER_SUFFIXES = (".xls", ".xlsb", ".xltx", ".xltm", ".xlt", ".ods", ".csv", ".et", ".ett", ".numbers", ".wps")
 _BACKUP = re.compile(r"\.bak-\d+$")
 
 
@@ -48,6 +50,7 @@ class Appraisal:
     inputs: dict
     outputs: dict
     problems: list = field(default_factory=list)
+    entered: int = 0  # how many inputs hold anything at all (a wrong value too)
 
 
 def find_workbooks(directory) -> list:
@@ -57,8 +60,9 @@ def find_workbooks(directory) -> list:
     return [Path(path) for path in _workbook_files(directory)]
 
 
-def _workbook_files(directory) -> list:
-    """The paths `find_workbooks` gives, as strings (a quarter of the memory of Path objects)."""
+def _workbook_files(directory, others: list | None = None) -> list:
+    """The paths `find_workbooks` gives, as strings (a quarter of the memory of Path objects).
+    `others`: a list that receives the spreadsheets of other formats (`OTHER_SUFFIXES`)."""
     found = []
 
     def walk(folder):
@@ -75,6 +79,8 @@ def _workbook_files(directory) -> list:
                     continue
                 stem, suffix = os.path.splitext(name)
                 if suffix.lower() not in WORKBOOK_SUFFIXES or name.startswith(("~$", ".~")) or _BACKUP.search(stem):
+                    if others is not None and suffix.lower() in OTHER_SUFFIXES and not name.startswith(("~$", ".")):
+                        others.append(entry.path)
                     continue
                 if entry.is_file():
                     found.append(entry.path)
@@ -82,6 +88,8 @@ def _workbook_files(directory) -> list:
                 continue
 
     walk(str(Path(directory)))
+    if others is not None:
+        others.sort()
     if os.sep == "/":  # the order of Path objects: by their parts
         return sorted(found, key=lambda path: path.split("/"))
     return [str(path) for path in sorted(map(Path, found))]
@@ -98,12 +106,15 @@ def read_appraisal(path, *, month: str | None = None, shown_as: str | None = Non
     try:
         reader = WorkbookReader(path)
     except DamagedWorkbook as error:
-        return None, [Problem("damaged-file", str(error), file=label)]
+        return None, [Problem(error.code, f"{error}此文件未汇总。", file=label)]
     with reader:
         try:
             return _read(reader, label, month)
         except DamagedWorkbook as error:
-            return None, [Problem("damaged-file", str(error), file=label)]
+            return None, [Problem(error.code, f"{error}此文件未汇总。", file=label)]
+        except Exception as error:  # noqa: BLE001 - one file never stops the month
+            return None, [Problem("damaged-file", f"无法读取此考核表：{explain(error)}。此文件未汇总；"
+                                                  "请用 Excel 打开检查后另存。", file=label)]
 
 
 class _Plan:
@@ -115,6 +126,7 @@ class _Plan:
         self.specs = form.input_specs()
         self.spec_by_name = {spec.name: spec for spec in self.specs}
         self.items = [(item, [item.input_name(role) for role in item.roles]) for item in form.items()]
+        self.ratios = [(item, names) for item, names in self.items if item.ratio]
 
 
 _PLANS: dict = {}
@@ -155,6 +167,10 @@ def _read(reader: WorkbookReader, label: str, month: str | None):
         return None, [Problem("unknown-version",
                               f"{form.name}的表单版本为 {meta.get('form_version')!r}，本程序只认识版本 {form.version}。",
                               file=label)]
+    if not str(meta.get("employee_id", "")).strip() or not str(meta.get("month", "")).strip():
+        missing = "工号" if not str(meta.get("employee_id", "")).strip() else "考核月份"
+        return None, [Problem("bad-record", f"隐藏的 _xlkpi 记录中没有{missing}：无法确定这是谁、哪个月的考核表，此文件未汇总。"
+                                            "请用 xlkpi generate 重新生成后把填写的内容抄过去。", file=label)]
     if month is not None and meta.get("month") != month:
         return None, [Problem("wrong-month", f"考核月份为 {meta.get('month')}，不是要汇总的 {month}。", file=label)]
     plan = _plan(form)
@@ -168,26 +184,57 @@ def _read(reader: WorkbookReader, label: str, month: str | None):
     header = {}
     for field_name in ("name", "employee_id", "department", "position", "month", "appraiser"):
         name = f"hdr_{field_name}"
-        cell = reader.cell(*names[name]) if name in names else None
+        try:
+            cell = reader.cell(*names[name]) if name in names else None
+        except (MissingSheet, DamagedCell):
+            cell = None
         header[name] = "" if cell is None or cell.value is None else _text(cell.value)
     header["hdr_employee_id"] = meta.get("employee_id", header["hdr_employee_id"])
     header["hdr_month"] = meta.get("month", header["hdr_month"])
 
     inputs = {}
     invalid = set()
+    entered = 0
     for spec in plan.specs:
+        inputs[spec.name] = None
         if spec.name not in names:
             problems.append(Problem("missing-name", f"找不到定义名称 {spec.name}（可能被删除）。", file=label,
                                     name=spec.name))
-            inputs[spec.name] = None
             continue
-        raw = reader.cell(*names[spec.name]).value
+        try:
+            cell = reader.cell(*names[spec.name])
+        except MissingSheet as error:
+            problems.append(Problem("missing-name", f"定义名称 {spec.name} 指向的工作表 \"{error.sheet}\" 不存在"
+                                                    "（可能被删除或改名）：此项无法读取。", file=label, name=spec.name))
+            invalid.add(spec.name)
+            continue
+        except DamagedCell as error:
+            problems.append(Problem("damaged-file", f"{error}请重新填写此单元格后保存。", **where(spec.name)))
+            invalid.add(spec.name)
+            entered += 1
+            continue
+        raw = cell.value
+        if raw is None and cell.formula:
+            problems.append(Problem("uncalculated-formula", "单元格中是公式，但没有保存计算结果（由程序写入、未在 Excel 中"
+                                                            "计算过）：请在 Excel 中打开并保存，或直接输入数值。",
+                                    **where(spec.name)))
+            invalid.add(spec.name)
+            entered += 1
+            continue
+        if raw is not None and raw != "":
+            entered += 1
         try:
             inputs[spec.name] = check_value(spec, raw)
         except ScoringError as error:
             problems.append(Problem(error.code, str(error), **where(spec.name)))
-            inputs[spec.name] = None
             invalid.add(spec.name)
+    for item, names_of_item in plan.ratios:  # a denominator of 0: a wrong entry at that cell, not a blank
+        den = names_of_item[1]
+        if inputs.get(den) == 0 and den not in invalid:
+            problems.append(Problem("zero-denominator", f"{item.name}的{plan.spec_by_name[den].label}为 0：比率无法计算，"
+                                                        "此项不能计分。请填写实际的数目（不能为 0）。", **where(den)))
+            inputs[den] = None
+            invalid.add(den)
     typed = dict(inputs)
     if invalid:  # an item with a wrong input is not scored from its other inputs
         for _, names_of_item in plan.items:
@@ -198,7 +245,10 @@ def _read(reader: WorkbookReader, label: str, month: str | None):
     for name, expected in outputs.items():
         if name not in names:
             continue
-        cell = reader.cell(*names[name])
+        try:
+            cell = reader.cell(*names[name])
+        except (MissingSheet, DamagedCell):
+            continue
         if not cell.formula:
             found = "空白" if cell.value is None else shown(cell.value)
             problems.append(Problem("formula-overwritten", f"计算公式被改成了{'' if cell.value is None else '数值 '}{found}；"
@@ -207,7 +257,8 @@ def _read(reader: WorkbookReader, label: str, month: str | None):
         elif cell.value not in (None, "") and cell.kind != "e" and not _same(cell.value, expected, form.decimals):
             problems.append(Problem("cached-mismatch", f"表中结果为 {shown(cell.value)}，按输入重新计算为 "
                                                        f"{_shown_result(expected)}。", **where(name)))
-    appraisal = Appraisal(label, form.id, form.version, meta.get("month", ""), header, typed, outputs, problems)
+    appraisal = Appraisal(label, form.id, form.version, meta.get("month", ""), header, typed, outputs, problems,
+                          entered)
     return appraisal, problems
 
 
@@ -261,8 +312,13 @@ def _text(value) -> str:
 
 
 def _read_one(args):
-    path, month, label, _ = args
-    return read_appraisal(path, month=month, shown_as=label)
+    path, month, label, _, twin = args
+    appraisal, problems = read_appraisal(path, month=month, shown_as=label)
+    if twin and appraisal is not None and not appraisal.entered:
+        problem = Problem("unsupported-format", f"这是一张空白表，旁边的 {twin} 可能是填写后另存的版本：本表未汇总。"
+                                                "请把填好的表另存为 .xlsx（覆盖本表）后重新汇总。", file=label)
+        return None, [*problems, problem]
+    return appraisal, problems
 
 
 _KEYS: dict = {}  # one tuple object per distinct key sequence, so that a chunk of results pickles it once
@@ -279,6 +335,14 @@ def _read_packed(args):
     problem's fields."""
     appraisal, problems = _read_one(args)
     return _pack(appraisal, args[3]), [tuple(p.__dict__[name] for name in _PROBLEM_FIELDS) for p in problems]
+
+
+def _other_format(path: str, label: str):
+    """A spreadsheet of another format, as `_read_packed` gives a workbook: no appraisal, one problem."""
+    suffix = os.path.splitext(path)[1].lower()
+    message = (f"此文件是 {suffix} 格式，xlkpi 只读取 .xlsx 和 .xlsm 考核表：此文件未汇总。"
+               "如果它是填写好的考核表，请在 Excel 中另存为“Excel 工作簿 (*.xlsx)”后重新汇总。")
+    return None, [tuple(Problem("unsupported-format", message, file=label).__dict__[name] for name in _PROBLEM_FIELDS)]
 
 
 _PROBLEM_FIELDS = tuple(field.name for field in dataclasses.fields(Problem))
@@ -360,7 +424,15 @@ def _read_each(directory, month: str | None, jobs: int | None, meanwhile=None, *
     if month is not None:
         month = parse_month(month)
     prefix = str(root) + os.sep if str(root) != os.sep else os.sep
-    tasks = [(path, month, _label(path, root, prefix), inputs) for path in _workbook_files(root)]
+    others = []
+    files = _workbook_files(root, others)
+    twins = {}
+    for other in others:
+        twins.setdefault(os.path.splitext(other)[0], os.path.basename(other))
+    tasks = [(path, month, _label(path, root, prefix), inputs, twins.get(os.path.splitext(path)[0]))
+             for path in files]
+    for other in others:
+        yield _other_format(other, _label(other, root, prefix))
     jobs = jobs or min(os.cpu_count() or 1, 4)
     known_forms()  # loaded once here: the workers start as copies of this process where they can
     if jobs > 1 and len(tasks) >= 200:
@@ -386,7 +458,7 @@ def _pack(appraisal, inputs: bool = True):
     return (appraisal.file, appraisal.form_id, appraisal.form_version, appraisal.month,
             _keys(appraisal.header), tuple(appraisal.header.values()),
             _keys(typed), tuple(typed.values()),
-            _keys(appraisal.outputs), tuple(appraisal.outputs.values()))
+            _keys(appraisal.outputs), tuple(appraisal.outputs.values()), appraisal.entered)
 
 
 def read_all(directory, month: str | None = None, *, jobs: int | None = None):
@@ -399,9 +471,11 @@ def read_all(directory, month: str | None = None, *, jobs: int | None = None):
     for packed, fields in _read_each(directory, month, jobs):
         found = [_problem(values) for values in fields]
         if packed is not None:
-            file, form_id, version, month_, header_keys, header, input_keys, inputs, output_keys, outputs = packed
+            file, form_id, version, month_, header_keys, header, input_keys, inputs, output_keys, outputs, entered = \
+                packed
             appraisals.append(Appraisal(file, form_id, version, month_, dict(zip(header_keys, header)),
-                                        dict(zip(input_keys, inputs)), dict(zip(output_keys, outputs)), found))
+                                        dict(zip(input_keys, inputs)), dict(zip(output_keys, outputs)), found,
+                                        entered))
         problems.extend(found)
     return appraisals, problems
 
@@ -467,12 +541,12 @@ def _row(packed, forms, problem_count: int) -> dict:
     """One appraisal's row (`_pack`): its header, inputs and outputs, then form, form_name,
     form_version, file and the number of its problems. A name given twice takes the later value,
     in the place of the first."""
-    file, form_id, version, _, header_keys, header, input_keys, inputs, output_keys, outputs = packed
+    file, form_id, version, _, header_keys, header, input_keys, inputs, output_keys, outputs, entered = packed
     row = dict(zip(header_keys, header))
     row.update(zip(input_keys, inputs))
     row.update(zip(output_keys, outputs))
     row.update(form=form_id, form_name=forms[form_id].name, form_version=version, file=file,
-               problems=problem_count)
+               problems=problem_count, entered=entered)
     return row
 
 

@@ -36,6 +36,7 @@ from .model import (
     LevelsRule,
     Outcome,
     RESERVED_ROLES,
+    UNBOUNDED,
     RangeRule,
     Rater,
     RatingRule,
@@ -405,8 +406,12 @@ def _build_item(node, path, check, seen_ids, rater_ids, section_raters):
         input_fields = check.mapping(fields["input"][0], f"{path}.input", INPUT_KEYS) or {}
     ratio = _build_ratio(input_fields.get("ratio"), f"{path}.input.ratio", check, rule_key)
     low = check.number(input_fields.get("min"), f"{path}.input.min")
-    high = check.number(input_fields.get("max"), f"{path}.input.max")
-    if low is not None and high is not None and low > high:
+    high_entry = input_fields.get("max")
+    if high_entry is not None and high_entry[0].value in ("none", None):
+        high = UNBOUNDED  # `max: none`: no upper bound, not even the plausible one
+    else:
+        high = check.number(high_entry, f"{path}.input.max")
+    if low is not None and high is not None and high != UNBOUNDED and low > high:
         check.problem("bad-value", f"{path}.input.max", input_fields["max"][0].line,
                       f"输入上限 {_num(high)} 小于下限 {_num(low)}。")
     if rule is None:

@@ -17,6 +17,13 @@ def _fmt(value) -> str:
     return str(value)
 
 
+def _bound(value, percent: bool) -> str:
+    """A bound as the sheet's range check shows it: 1 as 100% for a percentage."""
+    if percent:
+        return f"{float(f'{value * 100:.13g}'):g}%"
+    return _fmt(value)
+
+
 def alternatives(values) -> str:
     """`20、10 或 0`."""
     shown = [_fmt(value) for value in values]
@@ -62,8 +69,8 @@ def check_value(spec, raw):
                                code="not-a-level")
         return number
     if spec.low is not None and number < spec.low or spec.high is not None and number > spec.high:
-        low = "" if spec.low is None else _fmt(spec.low)
-        high = "" if spec.high is None else _fmt(spec.high)
+        low = "" if spec.low is None else _bound(spec.low, spec.percent)
+        high = "" if spec.high is None else _bound(spec.high, spec.percent)
         span = f"{low} 到 {high}" if low and high else (f"不小于 {low}" if low else f"不大于 {high}")
         raise ScoringError(f"应在 {span} 之间，实际为 {shown(raw)}。" if low and high else f"应{span}，实际为 {shown(raw)}。",
                            name=spec.name, code="out-of-range")

@@ -17,7 +17,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .errors import XlkpiError
+from .errors import XlkpiError, explain
 
 RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
 <oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" \
@@ -70,7 +70,7 @@ def convert(files, outdir, fmt: str = "xlsx", *, processes: int = 1, timeout: fl
     for file in files:
         target = outdir / f"{file.stem}.{fmt}"
         if not target.exists():
-            raise XlkpiError(f"LibreOffice 未能转换 {file}。")
+            raise XlkpiError(f"LibreOffice 未能转换 {file}：文件可能已损坏，或被其他程序占用。")
         results.append(target)
     return results
 
@@ -81,6 +81,29 @@ def _convert_share(soffice, files, outdir, fmt, timeout):
 
 
 def _convert_call(soffice, files, outdir, fmt, timeout):
+    """One soffice call; a call that crashes (LibreOffice sometimes does on its first start after
+    fonts are installed) is tried once more with a fresh profile.
+
+    Raises:
+        XlkpiError: soffice failed twice, or ran past `timeout`, with a Chinese message.
+    """
+    for attempt in (1, 2):
+        try:
+            completed = _run_soffice(soffice, files, outdir, fmt, timeout)
+        except subprocess.TimeoutExpired:
+            raise XlkpiError(f"LibreOffice 转换 {len(files)} 个文件超过 {timeout:.0f} 秒仍未完成，已停止："
+                             "请关闭其他正在运行的 LibreOffice 后重试。") from None
+        except OSError as error:
+            raise XlkpiError(f"无法启动 LibreOffice（{soffice}）：{explain(error)}。") from None
+        if completed.returncode == 0:
+            return
+    detail = completed.stderr.decode(errors="replace").strip()[-300:]
+    raise XlkpiError(f"LibreOffice 连续两次异常退出（退出码 {completed.returncode}），未能转换 {files[0].name} 等 "
+                     f"{len(files)} 个文件：请关闭其他正在运行的 LibreOffice 后重试；如仍失败，请检查 LibreOffice 的安装"
+                     f"（LibreOffice 的输出：{detail or '无'}）。")
+
+
+def _run_soffice(soffice, files, outdir, fmt, timeout):
     with tempfile.TemporaryDirectory(prefix="xlkpi-lo-") as profile:
         user = Path(profile, "user")
         user.mkdir()
@@ -88,6 +111,4 @@ def _convert_call(soffice, files, outdir, fmt, timeout):
         command = [soffice, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--norestore",
                    "--convert-to", fmt, "--outdir", str(outdir), *map(str, files)]
         env = {**os.environ, "HOME": profile}
-        completed = subprocess.run(command, capture_output=True, timeout=timeout, env=env, check=False)
-        if completed.returncode != 0:
-            raise XlkpiError(f"LibreOffice 转换失败（退出码 {completed.returncode}）：{completed.stderr.decode(errors='replace')[-500:]}")
+        return subprocess.run(command, capture_output=True, timeout=timeout, env=env, check=False)

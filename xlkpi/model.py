@@ -357,6 +357,39 @@ class Form:
         return names
 
 
+# Plausible bounds: a number input without `max` in its definition may not exceed these, so that an
+# ID number pasted into a count, or 75 typed where 75% is meant, is refused at the cell (by the
+# sheet's range check and by collect) instead of scoring. `max: none` in a definition lifts the bound.
+PLAUSIBLE_COUNT = 1000  # occurrences of one kind in a month (a `deduct` or `bonus` count)
+PLAUSIBLE_NUMBER = 10000  # any other number, unless its rule measures it on a larger scale:
+PLAUSIBLE_SCALE = 100  # then this many times the largest threshold or target of the rule
+UNBOUNDED = float("inf")  # `max: none`
+
+
+def plausible_high(item: Item, role: str = "") -> float | None:
+    """The largest value an input of `item` may take: the definition's `max`, else its plausible
+    bound (a percentage 100%, or 10 × an `achieve` target when more; a count `PLAUSIBLE_COUNT`;
+    another number `PLAUSIBLE_NUMBER` or `PLAUSIBLE_SCALE` × the rule's largest threshold or
+    target); None for `max: none`."""
+    if item.input_high is not None:
+        return None if item.input_high == UNBOUNDED else item.input_high
+    rule = item.rule
+    if item.counts or rule.kind in ("deduct", "bonus"):
+        return PLAUSIBLE_COUNT
+    if rule.kind == "achieve":
+        if rule.percent:  # 120% of a plan is plausible, 7500% (75 typed for 75%) is not
+            return max(1.0, 10 * rule.target)
+        return max(PLAUSIBLE_NUMBER, PLAUSIBLE_SCALE * rule.target)
+    if item.percent and not item.ratio:
+        return 1.0
+    scale = 0.0
+    if rule.kind == "band" and not item.ratio:
+        scale = max(abs(value) for value in rule.band.thresholds)
+    elif rule.kind == "steps" and not item.ratio:
+        scale = abs(rule.target) + rule.step
+    return max(PLAUSIBLE_NUMBER, PLAUSIBLE_SCALE * scale)
+
+
 def _input_spec(form: Form, item: Item, role: str) -> InputSpec:
     rule = item.rule
     name = item.input_name(role)
@@ -365,10 +398,10 @@ def _input_spec(form: Form, item: Item, role: str) -> InputSpec:
     if item.ratio:
         common["label"] = item.ratio[0] if role == "num" else item.ratio[1]
         low = 0 if item.input_low is None else item.input_low
-        return InputSpec(low=low, high=item.input_high, integer=item.integer, **common)
+        return InputSpec(low=low, high=plausible_high(item, role), integer=item.integer, **common)
     if item.counts:
         count = next(count for count in item.counts if count.id == role)
-        return InputSpec(low=0, high=item.input_high, integer=count.integer,
+        return InputSpec(low=0, high=plausible_high(item, role), integer=count.integer,
                          **{**common, "label": count.label, "unit": count.unit})
     if rule.kind == "choice":
         return InputSpec(kind="choice", allowed=tuple(label for label, _ in rule.options), **common)
@@ -380,10 +413,12 @@ def _input_spec(form: Form, item: Item, role: str) -> InputSpec:
     if rule.kind == "range":
         return InputSpec(low=rule.low, high=rule.high, integer=item.integer, **common)
     if rule.kind in ("deduct", "bonus"):
-        return InputSpec(low=0, high=item.input_high, integer=True, **common)
+        return InputSpec(low=0, high=plausible_high(item, role), integer=True, **common)
     if rule.kind == "achieve":
         default = rule.target if role == "target" else None
-        return InputSpec(low=0, high=item.input_high, percent=rule.percent, default=default,
+        return InputSpec(low=0, high=plausible_high(item, role), percent=rule.percent, default=default,
                          **{**common, "unit": rule.unit})
-    return InputSpec(low=item.input_low, high=item.input_high, integer=item.integer,
+    # the sheet's range check starts at 0 when the definition gives no `min`: collect does the same
+    low = 0 if item.input_low is None else item.input_low
+    return InputSpec(low=low, high=plausible_high(item, role), integer=item.integer,
                      percent=item.percent, **common)

@@ -75,19 +75,36 @@ def _clean(value):
 
 
 def drop_duplicates(frame, problems):
-    """Keep the first workbook of each employee; report the others as `duplicate-employee`.
+    """One workbook per employee. Of an employee's several workbooks, those with nothing entered
+    are left out (a blank one made in a new folder beside the filled one); when two or more have
+    something entered, none is recorded (which one holds the truth is for a person to say). Each
+    workbook left out is a `duplicate-employee` problem naming the others.
     The frame itself is returned when there is nothing to drop (and its rows are numbered from 0)."""
-    seen = {}
+    files = {}
+    known = "entered" in frame.columns  # without it (a frame made elsewhere), the first workbook is kept
+    entered = frame["entered"].tolist() if known else [0] * len(frame)
+    for index, employee, file, count in zip(frame.index.tolist(), frame["hdr_employee_id"].tolist(),
+                                            frame["file"].tolist(), entered):
+        files.setdefault(employee, []).append((index, file, count))
     keep = []
-    for index, employee, file in zip(frame.index.tolist(), frame["hdr_employee_id"].tolist(),
-                                     frame["file"].tolist()):
-        if employee in seen:
-            problems.append(Problem("duplicate-employee",
-                                    f"工号 \"{employee}\" 在本月已有考核表（{seen[employee]}），此文件未汇总。",
-                                    file=file))
+    for employee, found in files.items():
+        if len(found) == 1:
+            keep.append(found[0][0])
             continue
-        seen[employee] = file
-        keep.append(index)
+        filled = [entry for entry in found if entry[2]]
+        chosen = filled[0] if len(filled) == 1 else (found[0] if not filled else None)
+        for index, file, _ in found:
+            if chosen is not None and index == chosen[0]:
+                keep.append(index)
+                continue
+            others = "、".join(other for _, other, _ in found if other != file)
+            if chosen is None:
+                message = (f"工号 \"{employee}\" 在本月有多份已填写的考核表（另见 {others}）：无法判断哪一份有效，"
+                           "均未汇总。请删除或移走多余的一份后重新汇总。")
+            else:
+                message = f"工号 \"{employee}\" 在本月已有考核表（{chosen[1]}），此文件未汇总。"
+            problems.append(Problem("duplicate-employee", message, file=file))
+    keep.sort()
     if keep == list(range(len(frame))):
         return frame
     return frame.loc[keep].reset_index(drop=True)

@@ -8,12 +8,20 @@ a few regular expressions over the XML: about 0.2 ms a workbook. Parts that
 are not written the plain way Excel, WPS, LibreOffice, openpyxl and
 XlsxWriter write them (another encoding, namespace prefixes, comments,
 CDATA, attributes in single quotes, unusual zip features) are read with the
-full XML parser instead, with the same results. It never writes.
+full XML parser instead, with the same results; Strict Open XML workbooks too
+(the same parts in other namespaces). It never writes.
+
+Resources are bounded whatever a file holds: the file is mapped, not read, so
+only the parts inflated take memory; a part that inflates past `MAX_PART` is
+refused before it is inflated (`TooLarge`), and only small parts are remembered
+between workbooks.
 """
 
 from __future__ import annotations
 
 import io
+import mmap
+import os
 import re
 import struct
 import zipfile
@@ -21,8 +29,14 @@ import zlib
 from dataclasses import dataclass
 from xml.etree import ElementTree
 
-from .errors import XlkpiError
+from .errors import XlkpiError, explain
 from .layout import col_letter
+
+MAX_PART = 16 * 1024 * 1024  # inflated bytes of one part: an appraisal sheet is ~50 KB
+_REMEMBER_UP_TO = 1 << 20  # parts larger than this are not remembered between workbooks
+_LAZY_FROM = 1 << 20  # sheets larger than this are searched cell by cell, not indexed whole
+STRICT_NS = "{http://purl.oclc.org/ooxml/spreadsheetml/main}"
+STRICT_REL_NS = "{http://purl.oclc.org/ooxml/officeDocument/relationships}"
 
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -54,6 +68,42 @@ _END = struct.Struct("<IHHHHIIH")
 
 class DamagedWorkbook(XlkpiError):
     """The file is not a readable Excel workbook (not a zip, or parts missing or broken)."""
+
+    code = "damaged-file"
+
+
+class UnreadableFile(DamagedWorkbook):
+    """The operating system would not let the file be read (permissions, a folder, a lock)."""
+
+    code = "unreadable-file"
+
+
+class TooLarge(DamagedWorkbook):
+    """A part of the package inflates past `MAX_PART`: refused before it is inflated."""
+
+    code = "too-large"
+
+
+class MissingSheet(DamagedWorkbook):
+    """A sheet named (by a defined name) that the workbook does not have."""
+
+    def __init__(self, message: str, sheet: str):
+        super().__init__(message)
+        self.sheet = sheet
+
+
+class DamagedCell(DamagedWorkbook):
+    """One cell whose XML cannot be read (a shared-string index that is no number, or past the end)."""
+
+    def __init__(self, message: str, sheet: str, cell: str):
+        super().__init__(message)
+        self.sheet, self.cell = sheet, cell
+
+
+def _too_large(name: str, size: int) -> TooLarge:
+    return TooLarge(f"工作簿中的部件 {name} 解压后有 {size / 1048576:.0f} MB 以上，超过考核表的合理大小"
+                    f"（{MAX_PART // 1048576} MB）：文件可能已损坏，或被放进了大量数据。此文件未读取；"
+                    "请打开检查，删去多余内容后另存。")
 
 
 class _NotPlain(Exception):
@@ -131,11 +181,19 @@ class _Package:
         if header[0] != 0x04034B50:
             raise zipfile.BadZipFile("Bad magic number for file header")
         start = offset + _LOCAL.size + header[9] + header[10]
+        if usize > MAX_PART or (method == 0 and csize > MAX_PART):
+            raise _too_large(name, max(usize, csize))
         raw = data[start:start + csize]
         if len(raw) != csize:
             raise zipfile.BadZipFile(f"Truncated member {name!r}")
         try:
-            content = zlib.decompress(raw, -15, usize or 1) if method == 8 else raw
+            if method == 8:
+                inflater = zlib.decompressobj(-15)
+                content = inflater.decompress(raw, MAX_PART + 1)
+                if len(content) > MAX_PART:  # the size the directory gives was a lie
+                    raise _too_large(name, len(content))
+            else:
+                content = raw
         except zlib.error:
             raise zipfile.BadZipFile(f"Bad compressed data for {name!r}") from None
         if len(content) != usize or zlib.crc32(content) != crc:
@@ -154,17 +212,26 @@ class _Package:
         return method, crc, usize, data[start:start + csize]
 
     def close(self):
-        pass
+        if isinstance(self.data, mmap.mmap):
+            self.data.close()
 
 
 class _ZipPackage:
     """The same interface over `zipfile`, for packages `_Package` does not read."""
 
-    def __init__(self, data: bytes):
-        self.zip = zipfile.ZipFile(io.BytesIO(data))
+    def __init__(self, data):
+        self.data = data
+        self.zip = zipfile.ZipFile(data if isinstance(data, mmap.mmap) else io.BytesIO(data))
 
     def read(self, name: str) -> bytes:
-        return self.zip.read(name)
+        info = self.zip.getinfo(name)
+        if info.file_size > MAX_PART:
+            raise _too_large(name, info.file_size)
+        with self.zip.open(info) as member:
+            content = member.read(MAX_PART + 1)
+        if len(content) > MAX_PART:
+            raise _too_large(name, len(content))
+        return content
 
     def raw_key(self, name: str):
         self.zip.getinfo(name)  # KeyError for no such member
@@ -172,13 +239,34 @@ class _ZipPackage:
 
     def close(self):
         self.zip.close()
+        if isinstance(self.data, mmap.mmap):
+            self.data.close()
 
 
-def _open_package(data: bytes):
+def _open_package(data):
     try:
         return _Package(data)
     except (_NotPlain, struct.error, UnicodeDecodeError):
         return _ZipPackage(data)
+
+
+def _local(tag: str) -> str:
+    """An element's or attribute's name without its namespace."""
+    return tag.rsplit("}", 1)[-1]
+
+
+def _each(root, name: str):
+    """Every element named `name` under `root`, in either namespace (transitional or Strict)."""
+    return (element for element in root.iter() if _local(element.tag) == name)
+
+
+def _child(element, name: str):
+    return next((child for child in element if _local(child.tag) == name), None)
+
+
+def _texts(element) -> str:
+    """The joined text of every `<t>` under `element` (rich text and phonetic runs alike), unescaped."""
+    return "".join(_xstring(t.text or "") for t in _each(element, "t"))
 
 
 # ----------------------------------------------------------------- plain XML
@@ -262,9 +350,10 @@ def _joined_texts(content: bytes) -> str:
             found = _xstring(_text(content[3:-4]))
         else:
             found = "".join(_xstring(_text(raw)) for raw in _T.findall(content))
-        if len(_TEXTS) >= 4096:
-            _TEXTS.clear()
-        _TEXTS[content] = found
+        if len(content) <= 4096:
+            if len(_TEXTS) >= 4096:
+                _TEXTS.clear()
+            _TEXTS[content] = found
     return found
 
 
@@ -352,7 +441,9 @@ _WORKBOOKS: dict = {}
 _RAW_PARTS: dict = {}
 
 
-def _remember(key, value):
+def _remember(key, value, size: int):
+    if size > _REMEMBER_UP_TO:
+        return
     if len(_RAW_PARTS) >= 64:
         _RAW_PARTS.clear()
     _RAW_PARTS[key] = value
@@ -404,8 +495,18 @@ class WorkbookReader:
                 data = path.read()
             else:
                 with open(path, "rb") as stream:
-                    data = stream.read()
+                    size = os.fstat(stream.fileno()).st_size
+                    # mapped, not read: only the parts inflated are ever in memory
+                    data = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        except OSError as error:
+            raise UnreadableFile(f"无法读取此文件：{explain(error)}。") from None
+        try:
             self.zip = _open_package(data)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
+            if isinstance(data, mmap.mmap):
+                data.close()
+            raise DamagedWorkbook(f"{explain(error)}。") from None
+        try:
             key = (self.zip.raw_key("xl/workbook.xml"), self.zip.raw_key("xl/_rels/workbook.xml.rels"))
             found = _RAW_PARTS.get(key) if None not in key else None
             if found is None:
@@ -413,10 +514,14 @@ class WorkbookReader:
                 rels = self.zip.read("xl/_rels/workbook.xml.rels")
                 found = self._read_workbook(workbook, rels)
                 if None not in key:
-                    _remember(key, found)
+                    _remember(key, found, len(workbook) + len(rels))
             sheets, self._names = found
-        except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError, EOFError) as error:
-            raise DamagedWorkbook(f"不是有效的 Excel 工作簿（{type(error).__name__}）。") from None
+        except DamagedWorkbook:
+            self.zip.close()
+            raise
+        except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError, EOFError, ValueError) as error:
+            self.zip.close()
+            raise DamagedWorkbook(f"{explain(error)}。") from None
         self.sheets = {}
         for name, target in sheets:
             target = target.lstrip("/")
@@ -451,7 +556,7 @@ class WorkbookReader:
         except _NotPlain:
             sheets, names = self._read_workbook_tree(workbook, rels)
         result = sheets, _cell_names(names)
-        if key is not None:
+        if key is not None and len(workbook) <= _REMEMBER_UP_TO:
             if len(_WORKBOOKS) >= 256:
                 _WORKBOOKS.clear()
             _WORKBOOKS[key] = result
@@ -490,11 +595,11 @@ class WorkbookReader:
     def _read_workbook_tree(workbook: bytes, rels: bytes):
         root = ElementTree.fromstring(workbook)
         rels = ElementTree.fromstring(rels)
-        targets = {rel.get("Id"): rel.get("Target") for rel in rels.iter(f"{PKG_REL}Relationship")}
-        sheets = [(sheet.get("name"), targets.get(sheet.get(f"{REL_NS}id"), "") or "")
-                  for sheet in root.iter(f"{NS}sheet")]
+        targets = {rel.get("Id"): rel.get("Target") for rel in _each(rels, "Relationship")}
+        sheets = [(sheet.get("name"), targets.get(sheet.get(f"{REL_NS}id") or sheet.get(f"{STRICT_REL_NS}id"), "")
+                   or "") for sheet in _each(root, "sheet")]
         names = [(element.get("name", ""), element.get("localSheetId"), element.text or "")
-                 for element in root.iter(f"{NS}definedName")]
+                 for element in _each(root, "definedName")]
         return sheets, names
 
     def defined_names(self) -> dict:
@@ -528,8 +633,7 @@ class WorkbookReader:
                     root = ElementTree.fromstring(data)
                 except ElementTree.ParseError:
                     raise DamagedWorkbook("共享字符串部件已损坏。") from None
-                self._string_parts = ["".join(_xstring(t.text or "") for t in si.iter(f"{NS}t"))
-                                      for si in root.iter(f"{NS}si")]
+                self._string_parts = [_texts(si) for si in _each(root, "si")]
         return self._string_parts
 
     def _string(self, index: int):
@@ -558,7 +662,7 @@ class WorkbookReader:
             root = ElementTree.fromstring(data)
         except ElementTree.ParseError:
             raise DamagedWorkbook("共享字符串部件已损坏。") from None
-        self._string_parts = ["".join(_xstring(t.text or "") for t in si.iter(f"{NS}t")) for si in root.iter(f"{NS}si")]
+        self._string_parts = [_texts(si) for si in _each(root, "si")]
         return self._string_parts[index] if index < len(self._string_parts) else None
 
     # ------------------------------------------------------------- cells
@@ -569,7 +673,7 @@ class WorkbookReader:
             return self._index[sheet]
         part = self.sheets.get(sheet)
         if part is None:
-            raise DamagedWorkbook(f"找不到工作表 \"{sheet}\"。")
+            raise MissingSheet(f"找不到工作表 \"{sheet}\"。", sheet)
         try:
             key = self.zip.raw_key(part)
             index = _RAW_PARTS.get(key) if key is not None else None
@@ -581,9 +685,9 @@ class WorkbookReader:
             raise DamagedWorkbook(f"工作表 \"{sheet}\" 已损坏（{type(error).__name__}）。") from None
         index = None
         try:
-            index = self._plain_cells(data)
+            index = self._plain_cells(data) if len(data) <= _LAZY_FROM else _LazyIndex(data)
             if key is not None:
-                _remember(key, index)
+                _remember(key, index, len(data))
         except _NotPlain:
             self._cells[sheet] = self._tree_cells(sheet, data)
         self._index[sheet] = index
@@ -617,29 +721,39 @@ class WorkbookReader:
         except ElementTree.ParseError as error:
             raise DamagedWorkbook(f"工作表 \"{sheet}\" 已损坏（{type(error).__name__}）。") from None
         cells = {}
-        for row in root.iter(f"{NS}row"):
-            for c in row.iter(f"{NS}c"):
-                ref = c.get("r", "")
-                split = len(ref.rstrip("0123456789"))
+        for c in _each(root, "c"):
+            ref = c.get("r", "")
+            split = len(ref.rstrip("0123456789"))
+            try:
                 key = (int(ref[split:]) - 1, column_index(ref[:split]))
-                formula = c.find(f"{NS}f") is not None
-                kind = c.get("t", "n")
+            except ValueError:
+                raise DamagedWorkbook(f"工作表 \"{sheet}\" 已损坏（单元格位置 \"{ref}\" 无效）。") from None
+            formula = _child(c, "f") is not None
+            kind = c.get("t", "n")
+            try:
                 value = self._tree_value(c, kind)
-                if value is not None or formula:
-                    cells[key] = Cell(value, formula, kind)
+            except (ValueError, IndexError):
+                v = _child(c, "v")
+                cells[key] = Cell(v.text if v is not None else "", formula, _BROKEN)
+                continue
+            if value is not None or formula:
+                cells[key] = Cell(value, formula, kind)
         return cells
 
     def _tree_value(self, c, kind):
         if kind == "inlineStr":
-            return "".join(_xstring(t.text or "") for t in c.iter(f"{NS}t"))
-        v = c.find(f"{NS}v")
+            return _texts(c)
+        v = _child(c, "v")
         if v is None or v.text is None:
             return None
         return self._typed(v.text, kind)
 
     def _typed(self, text: str, kind: str):
         if kind == "s":
-            return self._string(int(text))
+            found = self._string(int(text))
+            if found is None:
+                raise IndexError(text)
+            return found
         if kind == "str":
             return _xstring(text)
         if kind == "e":
@@ -660,15 +774,16 @@ class WorkbookReader:
         decoded = _CHUNKS.get(chunk)
         if decoded is None:
             decoded = _decode_chunk(chunk)
-            if len(_CHUNKS) >= 50000:
-                _CHUNKS.clear()
-            _CHUNKS[chunk] = decoded
+            if len(chunk) <= 4096:
+                if len(_CHUNKS) >= 50000:
+                    _CHUNKS.clear()
+                _CHUNKS[chunk] = decoded
         if decoded.__class__ is Cell:
             return decoded
         formula, text = decoded  # a shared string: its index
         value = self._string(int(text))
-        if value is None and not formula:
-            return _EMPTY
+        if value is None:
+            raise IndexError(text)  # past the end of the shared strings: not a blank
         return Cell(value, formula, "s")
 
     def cells(self, sheet: str) -> dict:
@@ -690,7 +805,7 @@ class WorkbookReader:
                     text = ref.decode("ascii")
                     split = len(text.rstrip("0123456789"))
                     cells[(int(text[split:]) - 1, column_index(text[:split]))] = cell
-        except (_NotPlain, ValueError, UnicodeDecodeError):
+        except (_NotPlain, ValueError, IndexError, UnicodeDecodeError):
             cells = self._reparse(sheet)
         self._cells[sheet] = cells
         return cells
@@ -700,7 +815,21 @@ class WorkbookReader:
         return self._tree_cells(sheet, self.zip.read(self.sheets[sheet]))
 
     def cell(self, sheet: str, row: int, col: int) -> Cell:
-        """One cell (an empty Cell if there is nothing there)."""
+        """One cell (an empty Cell if there is nothing there).
+
+        Raises:
+            MissingSheet: no such sheet.
+            DamagedCell: the cell's XML cannot be read (a shared-string index that is no number,
+                or past the end of the shared strings).
+            DamagedWorkbook, TooLarge: the sheet cannot be read.
+        """
+        found = self._cell(sheet, row, col)
+        if found.kind == _BROKEN:
+            raise DamagedCell(f"单元格内容已损坏（共享字符串编号 \"{found.value}\" 无效），无法读出所填的值。",
+                              sheet, f"{col_letter(col)}{row + 1}")
+        return found
+
+    def _cell(self, sheet: str, row: int, col: int) -> Cell:
         cells = self._cells.get(sheet)
         if cells is not None:
             return cells.get((row, col), _EMPTY)
@@ -718,7 +847,7 @@ class WorkbookReader:
             return decoded
         try:
             return self._plain_cell(found)
-        except _NotPlain:
+        except (_NotPlain, ValueError, IndexError):
             self._cells[sheet] = self._reparse(sheet)
             return self._cells[sheet].get((row, col), _EMPTY)
 
@@ -736,7 +865,7 @@ class WorkbookReader:
                             other = _EMPTY if partner is None else self._plain_cell(partner)
                             result[str(cell.value)] = "" if other.value is None else _text_of(other.value)
                 return result
-            except _NotPlain:
+            except (_NotPlain, ValueError, IndexError):
                 pass
         cells = self.cells(sheet)
         result = {}
@@ -745,6 +874,36 @@ class WorkbookReader:
                 other = cells.get((row, 1))
                 result[str(cell.value)] = "" if other is None or other.value is None else _text_of(other.value)
         return result
+
+
+_BROKEN = "broken"  # the kind of a cell the XML parser could not read
+
+
+class _LazyIndex:
+    """The `_plain_cells` index of a large sheet, searched for one cell at a time instead of split
+    whole (a sheet of a million tiny cells would take hundreds of MB as an index)."""
+
+    def __init__(self, data: bytes):
+        data = _plain_root(data, b"worksheet", _MAIN_XMLNS)
+        start = data.find(b"<sheetData")
+        end = data.find(b"</sheetData>", start)
+        if start < 0 or end < 0:
+            raise _NotPlain
+        if data.find(b"<!--", start, end) >= 0 or data.find(b"<![CDATA[", start, end) >= 0:
+            raise _NotPlain
+        self.data, self.start, self.end = data, start, end
+
+    def get(self, ref: bytes, default=None):
+        data = self.data
+        at = data.find(b'<c r="' + ref + b'"', self.start, self.end)
+        if at < 0:
+            return default
+        at += 6
+        nxt = data.find(b'<c r="', at, self.end)
+        return data[at:nxt if nxt >= 0 else self.end]
+
+    def items(self):
+        return WorkbookReader._plain_cells(self.data).items()
 
 
 def _text_of(value) -> str:

@@ -486,7 +486,7 @@ def input_validation(spec, item) -> dict | None:
     prompt = spec.label if spec.role in ("", None) else f"{item.name}（{spec.label}）"
     hint = "，百分数可直接输入如 85%" if spec.percent else ""
     if spec.role == "den":
-        hint += "；为 0 时比率和得分留空"
+        hint += "；不能为 0（比率无法计算）"
     return {"validate": kind, **rule, "input_title": title,
             "input_message": _clip(f"{prompt}：请输入{span}的{word}{unit}{hint}"),
             "error_title": "输入无效", "error_message": _clip(f"应为{span}的{word}{unit}。")}

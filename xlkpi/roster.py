@@ -7,8 +7,13 @@ too). 岗位 is a form's Chinese name (电话专员) or its id (dianhua_zhuanyua
 
 `read_roster` checks the whole file and returns every problem at once, each
 with its line number: the header is line 1, the first employee line 2. For a
-workbook the line is the sheet's row number; for a CSV file it is the record
-number, which is the row number Excel shows when it opens the file.
+workbook the line is the sheet's row number; for a CSV file it is the line of
+the file (a roster's cells never hold line breaks: each line is one employee, so
+that a stray quote spoils its own line only). A CSV file is UTF-8 (with or
+without BOM) or GBK/GB18030 as a whole; a UTF-8 file with a few lines in another
+encoding has those lines reported, never the whole file misread. A workbook's
+merged cells (部门 merged down the rows of a department) give their value to
+every row they cover; a formula with no saved result is reported, not read as blank.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from importlib import resources
 from pathlib import Path
 from typing import NamedTuple
 
-from .errors import Problem, UsageError, file_fault, short_path
+from .errors import Problem, UsageError, explain, file_fault, short_path
 from .forms import FOLDER_HINT, known_forms
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
@@ -38,7 +43,9 @@ COLUMNS = (
 )
 
 # fields that may not be left blank on an employee's line
-NOT_BLANK = ("employee_id", "name", "form_id")
+NOT_BLANK = ("employee_id", "name", "department", "form_id")
+MAX_CELL = 32767  # Excel's limit of characters in a cell
+MAX_INFLATED = 64 * 1024 * 1024  # a roster workbook whose parts inflate past this is refused unread
 
 _LABELS = {field: label for field, label, _, _ in COLUMNS}
 
@@ -99,44 +106,142 @@ def read_roster(path) -> tuple[list[RosterEntry], list[Problem]]:
         raise UsageError(f"名册 {short_path(file)} 是一个文件夹，不是文件：请用 --roster 给出名册文件（CSV 或 XLSX）。")
     if not path.is_file():
         raise UsageError(f"名册文件 {short_path(file)} 不存在：请检查 --roster 给出的路径。")
-    if path.suffix.lower() in WORKBOOK_SUFFIXES:
-        rows = _workbook_rows(path)
-    else:
-        rows, problem = _csv_rows(path)
-        if problem is not None:
-            return [], [problem]
-    return _check_rows(rows, file)
+    uncalculated = set()
+    try:
+        if path.suffix.lower() in WORKBOOK_SUFFIXES:
+            rows, uncalculated = _workbook_rows(path)
+            problems = []
+        else:
+            rows, problems = _csv_rows(path)
+            if problems and not rows:
+                return [], problems
+    except OSError as error:
+        raise file_fault(error, path, "读取名册") from None
+    entries, found = _check_rows(rows, file, uncalculated)
+    return entries, sorted([*problems, *found], key=lambda problem: problem.line or 0)
 
 
 # ----------------------------------------------------------------- reading
-def _csv_rows(path: Path) -> tuple[list[list[str]], Problem | None]:
-    """The cells of a CSV file saved by Excel, in UTF-8 (with or without BOM) or GBK/GB18030, stripped."""
+def _csv_rows(path: Path) -> tuple[list[list[str]], list[Problem]]:
+    """The cells of a CSV file saved by Excel, stripped, one row per line of the file (None for a line
+    that could not be read), and the problems of the lines that could not be read.
+
+    UTF-8 (with or without BOM) or GBK/GB18030, decided for the whole file: UTF-8 when any line with
+    non-ASCII bytes is UTF-8 (the lines that are not are reported), else GB18030."""
     data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as utf8_error:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    lines = data.split(b"\n")
+    utf8 = other = 0
+    for raw in lines:
+        if raw.isascii():
+            continue
         try:
-            text = data.decode("gb18030")
-        except UnicodeDecodeError as gb_error:
-            # the line where the encoding that read further stopped: most likely the bad spot
-            line = data.count(b"\n", 0, max(utf8_error.start, gb_error.start)) + 1
-            message = (f"无法识别文件的编码：第 {line} 行既不是 UTF-8 也不是 GBK/GB18030 编码的文字。"
-                       "请在 Excel 中另存为“CSV UTF-8（逗号分隔）”后重试。")
-            return [], Problem("bad-encoding", message, file=str(path), line=line)
-    return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text, newline=""))], None
+            raw.decode("utf-8")
+            utf8 += 1
+        except UnicodeDecodeError:
+            other += 1
+    encoding = "utf-8" if utf8 or not other else "gb18030"
+    rows, problems = [], []
+    for number, raw in enumerate(lines, start=1):
+        try:
+            text = raw.decode(encoding).rstrip("\r")
+        except UnicodeDecodeError:
+            if encoding == "utf-8":
+                message = ("这一行不是 UTF-8 编码（文件的其他行是 UTF-8，这一行可能是从 GBK 编码的文件复制来的）："
+                           "此行未读取。请在 Excel 中重新输入这一行，另存为“CSV UTF-8（逗号分隔）”后重试。")
+            else:
+                message = ("无法识别这一行的编码：既不是 UTF-8 也不是 GBK/GB18030 编码的文字。"
+                           "请在 Excel 中另存为“CSV UTF-8（逗号分隔）”后重试。")
+            problems.append(Problem("bad-encoding", message, file=str(path), line=number))
+            rows.append(None)
+            continue
+        rows.append(_csv_line(text, str(path), number, problems))
+    while rows and rows[-1] == []:
+        rows.pop()
+    if rows and rows[0] is None:  # the header itself could not be read
+        return [], problems
+    return rows, problems
 
 
-def _workbook_rows(path: Path) -> list[list[str]]:
-    """The cells of the first sheet of a workbook as text (see `_cell_text`), from A1
-    (empty rows kept, so rows keep their numbers)."""
+def _csv_line(text: str, file: str, number: int, problems: list):
+    """The stripped cells of one line of a CSV file; None (and a problem) for a line with a quote that
+    is not closed on it, or a cell longer than any cell can be."""
+    if not text.strip():
+        return []
+    try:
+        cells = next(csv.reader([text], strict=True))
+    except csv.Error as error:
+        if "field larger" in str(error):
+            message = f"这一行有一个单元格超过 {csv.field_size_limit()} 个字符：此行未读取。"
+        else:
+            message = ("这一行的引号（\"）没有成对：此行未读取。名册的单元格里不应有引号；"
+                       "请删去多余的引号，或在 Excel 中修改后重新另存。")
+        problems.append(Problem("bad-quote", message, file=file, line=number))
+        return None
+    except StopIteration:
+        return []
+    return [cell.strip() for cell in cells]
+
+
+def _workbook_rows(path: Path):
+    """The cells of the first sheet of a workbook as text (see `_cell_text`), from A1 (empty rows
+    kept, so rows keep their numbers; a merged range's value in each of its cells); and the
+    (row, column) of the cells holding a formula with no saved result (.xlsx and .xlsm).
+
+    Raises:
+        UsageError: the file cannot be read as a workbook, or it inflates past `MAX_INFLATED`.
+    """
     from python_calamine import CalamineWorkbook
 
+    _check_inflated(path)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
-        rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
-    except Exception as error:  # calamine raises its own classes and OSError for damaged files
-        raise UsageError(f"无法读取名册工作簿 {path}：{error}") from None
-    return [[_cell_text(value) for value in row] for row in rows]
+        sheet = workbook.get_sheet_by_index(0)
+        rows = sheet.to_python(skip_empty_area=False)
+        merged = sheet.merged_cell_ranges or []
+        name = workbook.sheet_names[0]
+    except Exception as error:  # noqa: BLE001 - calamine raises its own classes and OSError for damaged files
+        raise UsageError(f"无法读取名册工作簿 {short_path(path)}：{explain(error)}。") from None
+    texts = [[_cell_text(value) for value in row] for row in rows]
+    for (first_row, first_col), (last_row, last_col) in merged:
+        if first_row >= len(texts) or first_col >= len(texts[first_row]):
+            continue
+        value = texts[first_row][first_col]
+        for row in range(first_row, min(last_row, len(texts) - 1) + 1):
+            line = texts[row]
+            while len(line) <= last_col:
+                line.append("")
+            for col in range(first_col, last_col + 1):
+                if not line[col]:
+                    line[col] = value
+    return texts, _uncalculated(path, name)
+
+
+def _check_inflated(path: Path) -> None:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as package:
+            size = sum(info.file_size for info in package.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a zip (.xls) or damaged: calamine says what it is
+    if size > MAX_INFLATED:
+        raise UsageError(f"名册工作簿 {short_path(path)} 解压后有 {size // 1048576} MB，超过名册的合理大小"
+                         f"（{MAX_INFLATED // 1048576} MB）：请检查文件，或另存为 CSV。")
+
+
+def _uncalculated(path: Path, sheet: str) -> set:
+    """(row, col) of the cells of `sheet` that hold a formula with no saved result."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return set()
+    from .reader import DamagedWorkbook, WorkbookReader
+
+    try:
+        with WorkbookReader(path) as reader:
+            return {key for key, cell in reader.cells(sheet).items() if cell.formula and cell.value in (None, "")}
+    except DamagedWorkbook:
+        return set()
 
 
 def _cell_text(value) -> str:
@@ -180,9 +285,11 @@ def _form_names() -> dict[str, str]:
     return names
 
 
-def _check_rows(rows, file: str) -> tuple[list[RosterEntry], list[Problem]]:
-    """Check rows of stripped cell texts, the first the header (see `read_roster`)."""
-    header = rows[0] if rows else []
+def _check_rows(rows, file: str, uncalculated=frozenset()) -> tuple[list[RosterEntry], list[Problem]]:
+    """Check rows of stripped cell texts, the first the header (see `read_roster`); a row that is None
+    could not be read (its problem is reported already). `uncalculated`: (row, col) of formulas
+    without a saved result."""
+    header = (rows[0] if rows else None) or []
     columns = {}
     for index, text in enumerate(header):
         field = _HEADERS.get(_header_key(text))
@@ -204,16 +311,28 @@ def _check_rows(rows, file: str) -> tuple[list[RosterEntry], list[Problem]]:
     entries: list[RosterEntry] = []
     problems: list[Problem] = []
     for line, row in enumerate(rows[1:], start=2):
-        if not any(row):
+        if row is None or not any(row):
             continue
         if len(row) < width:
             row = row + padding
         employee_id = unicodedata.normalize("NFKC", row[at_id]).strip()
-        name, position = row[at_name], row[at_position]
+        name, department, position = row[at_name], row[at_department], row[at_position]
         found = []
-        if not (employee_id and name and position):
-            found = [Problem("blank", f"{_LABELS[field]}为空：每一行都应填写工号、姓名和岗位。", file=file, line=line)
-                     for field, value in zip(NOT_BLANK, (employee_id, name, position)) if not value]
+        if not (employee_id and name and department and position):
+            for field, value in zip(NOT_BLANK, (employee_id, name, department, position)):
+                if value:
+                    continue
+                if (line - 1, columns[field]) in uncalculated:
+                    found.append(Problem("uncalculated-formula", f"{_LABELS[field]}是公式，但没有保存计算结果（由程序写入、"
+                                         "未在 Excel 中计算过）：请在 Excel 中打开名册并保存，或直接输入内容。",
+                                         file=file, line=line))
+                else:
+                    found.append(Problem("blank", f"{_LABELS[field]}为空：每一行都应填写工号、姓名、部门和岗位。",
+                                         file=file, line=line))
+        for field, index in columns.items():
+            if len(row[index]) > MAX_CELL:
+                found.append(Problem("text-too-long", f"{_LABELS[field]}有 {len(row[index])} 个字符，超过 Excel 单元格的上限 "
+                                     f"{MAX_CELL}：请检查这一行。", file=file, line=line))
         if employee_id:
             if employee_id in seen:
                 found.append(Problem("duplicate-employee",
@@ -227,7 +346,7 @@ def _check_rows(rows, file: str) -> tuple[list[RosterEntry], list[Problem]]:
         if found:
             problems.extend(found)
             continue
-        entries.append(RosterEntry(employee_id, name, row[at_department], form_id, row[at_appraiser],
+        entries.append(RosterEntry(employee_id, name, department, form_id, row[at_appraiser],
                                    row[at_email] if at_email is not None else "", line))
     return entries, problems
 

@@ -150,10 +150,11 @@ class Template:
         blocks = [self.fixed]
         central = self.central.copy()
         offset = len(self.fixed)
+        values = dict(replacements)
+        pattern = _token_pattern(tuple(values))
         for position, member_name, spliced in self.stamped:
-            middle = spliced.middle
-            for token, value in replacements:
-                middle = middle.replace(token, value)
+            # one pass: a value that happens to hold a placeholder's text is never replaced again
+            middle = pattern.sub(lambda match: values[match.group()], spliced.middle)
             raw, crc, size = spliced.deflated(middle)
             block = _local_header(member_name, raw, crc, size) + raw
             blocks.append(block)
@@ -163,6 +164,16 @@ class Template:
         end = _END.pack(0x06054B50, 0, 0, len(central), len(central), len(directory), offset, 0)
         blocks += (directory, end)
         return b"".join(blocks)
+
+
+_PATTERNS: dict = {}
+
+
+def _token_pattern(tokens: tuple):
+    found = _PATTERNS.get(tokens)
+    if found is None:
+        found = _PATTERNS[tokens] = re.compile(b"|".join(re.escape(token) for token in tokens))
+    return found
 
 
 def _local_header(name: bytes, raw: bytes, crc: int, size: int) -> bytes:

@@ -71,7 +71,7 @@ def test_rerun_keeps_filled_workbooks(cwd):
 
     again = run("generate", "--month", "2026-11", "--out", "out")
     assert again.exit_code == 0
-    assert again.stdout.splitlines()[0] == f"已跳过（已填写，未覆盖）：out/{FILLED}"
+    assert again.stdout.splitlines()[0] == f"已跳过（与生成时不同，可能已填写；未覆盖）：out/{FILLED}"
     assert closing_line(11, 1, 0, "out").fullmatch(again.stdout.splitlines()[1])
     assert len(again.stdout.splitlines()) == 2
     assert (cwd / "out" / FILLED).read_bytes() == filled

@@ -401,9 +401,13 @@ def generate_command(month, roster, out_dir, dialect, jobs, force, pdf):
     report = generate_month(roster, month, out_dir, dialect=dialect, jobs=jobs, force=force,
                             progress=progress_bar("生成"))
     for path in report.skipped:
-        click.echo(f"已跳过（已填写，未覆盖）：{path}")
+        click.echo(f"已跳过（与生成时不同，可能已填写；未覆盖）：{path}")
     for path in report.backups:
         click.echo(f"已备份：{path}")
+    for path in report.moved:
+        click.echo(f"已移除（员工已调到其他部门，原表未填写，新表已生成）：{path}")
+    for note in report.notes:
+        click.echo(note)
     print_problems(report.problems)
     if pdf and report.written:
         from .printing import print_month

@@ -19,7 +19,6 @@ import importlib
 import os
 import re
 from collections.abc import Collection
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from .periods import parse_month
 from .reader import DamagedCell, DamagedWorkbook, MissingSheet, WorkbookReader
 from .safe_write import PARTIAL
 from .scoring import excel_round, score
+from .workers import pool
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 # spreadsheets saved in a format collect does not read: each is a problem, never passed over in silence
@@ -437,8 +437,8 @@ def _read_each(directory, month: str | None, jobs: int | None, meanwhile=None, *
     known_forms()  # loaded once here: the workers start as copies of this process where they can
     if jobs > 1 and len(tasks) >= 200:
         chunk = max(16, min(128, len(tasks) // (jobs * 8)))
-        with ProcessPoolExecutor(jobs) as pool:
-            read = pool.map(_read_packed, tasks, chunksize=chunk)
+        with pool(jobs) as workers:  # workers that end with this process, however it ends
+            read = workers.map(_read_packed, tasks, chunksize=chunk)
             del tasks  # every chunk is submitted and holds its own tasks until it is read
             if meanwhile is not None:
                 meanwhile()

@@ -114,23 +114,79 @@ def test_a_moved_employee_keeps_the_filled_workbook(tmp_path):
     assert not untouched.exists() and (folder / "销售部" / untouched.name).exists()
 
 
-def _kill_during_generate(tmp_path, count: int, jobs: int) -> Path:
-    lines = [f"E{n},员工{n},部门{n % 7},电话专员,李四" for n in range(count)]
-    roster = write_roster(tmp_path / "roster.csv", lines)
+def children(pid: int) -> list:
+    """The child processes of `pid` (Linux)."""
+    found = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as stream:
+            found.extend(int(child) for child in stream.read().split())
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stream:
+            return stream.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def kill_when(run, ready, timeout: float = 30) -> list:
+    """Fork a child that calls `run`; once `ready()` holds and the child has worker processes, kill
+    it with SIGKILL. Returns the workers' process ids."""
     child = os.fork()
     if child == 0:
         try:
-            os.setpgid(0, 0)
-            generate_month(roster, MONTH, tmp_path / "out", jobs=jobs)
+            run()
         finally:
             os._exit(0)
-    folder = tmp_path / "out" / MONTH
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and not any(".xlkpi-partial-" in name for name in _names(folder)):
+    workers, deadline = [], time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        workers = [pid for pid in children(child) if alive(pid)]
+        if len(workers) >= 2 and ready():
+            break
         time.sleep(0.002)
     os.kill(child, signal.SIGKILL)
     os.waitpid(child, 0)
-    return folder
+    return workers
+
+
+def ended(workers: list, within: float = 10) -> bool:
+    """Whether the `workers` end within `within` seconds; those that do not are killed (by their ids:
+    they are this test's own processes)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if not any(alive(pid) for pid in workers):
+            return True
+        time.sleep(0.05)
+    for pid in workers:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    return False
+
+
+def test_workers_die_with_a_killed_generate_and_its_leftovers_are_removed(tmp_path):
+    lines = [f"E{n},员工{n},部门{n % 7},电话专员,李四" for n in range(3000)]
+    roster = write_roster(tmp_path / "roster.csv", lines)
+    folder = tmp_path / "out" / MONTH
+    workers = kill_when(lambda: generate_month(roster, MONTH, tmp_path / "out", jobs=2),
+                        lambda: any(".xlkpi-partial-" in name for name in _names(folder)))
+    assert workers and any(".xlkpi-partial-" in name for name in _names(folder))
+    assert ended(workers)  # the forked workers ended with their parent
+    report = generate_month(roster, MONTH, tmp_path / "out", jobs=1)
+    assert not report.problems and not report.skipped
+    hidden = [name for name in _names(folder) if name.startswith(".") and name != RECORD]
+    assert hidden == []
+
+
+def test_workers_die_with_a_killed_collect(tmp_path):
+    from xlkpi.collect import collect_month
+
+    folder, _ = month_of(tmp_path, [f"E{n},员工{n},客服部,电话专员,李四" for n in range(600)])
+    workers = kill_when(lambda: collect_month(folder, MONTH, jobs=2), lambda: True)
+    assert workers and ended(workers)
 
 
 def _names(folder: Path):
@@ -138,32 +194,3 @@ def _names(folder: Path):
         return os.listdir(folder)
     except OSError:
         return []
-
-
-def test_workers_die_with_a_killed_generate_and_its_leftovers_are_removed(tmp_path):
-    folder = _kill_during_generate(tmp_path, 3000, 2)
-    assert any(".xlkpi-partial-" in name for name in _names(folder))
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and _orphans(tmp_path):
-        time.sleep(0.1)
-    assert not _orphans(tmp_path)  # the forked workers ended with their parent
-    report = generate_month(tmp_path / "roster.csv", MONTH, tmp_path / "out", jobs=1)
-    assert not report.problems and not report.skipped
-    hidden = [name for name in _names(folder) if name.startswith(".") and name != RECORD]
-    assert hidden == []
-
-
-def _orphans(tmp_path) -> list:
-    """Processes still running whose command line or files point into this test's folder."""
-    found = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit() or int(pid) == os.getpid():
-            continue
-        try:
-            cwd_files = os.listdir(f"/proc/{pid}/fd")
-            targets = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in cwd_files]
-        except OSError:
-            continue
-        if any(str(tmp_path) in target for target in targets):
-            found.append(pid)
-    return found

@@ -49,3 +49,13 @@ def test_os_errors_are_told_in_chinese_with_the_file():
     assert isinstance(fault, FileFault) and "过长" in str(fault) and "…" in str(fault) and len(str(fault)) < 500
     assert "Permission" in explain(PermissionError(13, "Permission denied")) and "权限" in explain(
         PermissionError(13, "Permission denied"))
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("attempt to write a readonly database", "只读"), ("database or disk is full", "磁盘已满"),
+    ("database is locked", "正被另一个程序使用"), ("file is not a database", "不是 SQLite 数据库"),
+    ("disk I/O error", "磁盘出错")])
+def test_ledger_errors_are_told_in_chinese(text, words):
+    import sqlite3
+
+    assert words in explain(sqlite3.OperationalError(text)) and text in explain(sqlite3.OperationalError(text))

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import os
 import re
-import struct
 import zipfile
-import zlib
 from pathlib import Path
 
 import pytest
@@ -18,8 +16,8 @@ from xlkpi.forms import get_form
 from xlkpi.monthly import close_month
 from xlkpi.reader import MAX_PART, WorkbookReader
 from tests.cli import run_cli
-from tests.faults.workbooks import MONTH, fill, fill_complete, month_of, names_of, read_member, replace_member, \
-    sheet_part
+from tests.faults.workbooks import MONTH, fill, fill_complete, inflate_bomb, month_of, read_member, \
+    replace_member, sheet_part
 
 PHONE = "dianhua_zhuanyuan"
 STUDIO = "kefu_zhuanyuan_menshi"
@@ -180,52 +178,32 @@ def test_other_spreadsheet_formats_are_named_and_the_blank_twin_is_not_recorded(
     assert result.exit_code == 1 and ".xls" in result.output
 
 
-def _bomb(path, part: str, size: int) -> None:
-    """Replace `part` with XML that inflates to `size` bytes from ~size/1000 on disk."""
-    head = read_member(path, part)
-    cut = head.find(b"</sheetData>")
-    pad = b"<!--" + b" " * (1 << 20) + b"-->"
-    piece = zlib.compressobj(9, zlib.DEFLATED, -15)
-    block = piece.compress(pad) + piece.flush(zlib.Z_SYNC_FLUSH)
-    count = size // len(pad)
-    start = zlib.compressobj(9, zlib.DEFLATED, -15)
-    first = start.compress(head[:cut]) + start.flush(zlib.Z_SYNC_FLUSH)
-    end = zlib.compressobj(9, zlib.DEFLATED, -15)
-    last = end.compress(head[cut:]) + end.flush()
-    raw = first + block * count + last
-    crc = zlib.crc32(head[:cut])
-    for _ in range(count):
-        crc = zlib.crc32(pad, crc)
-    crc = zlib.crc32(head[cut:], crc)
-    usize = cut + count * len(pad) + len(head) - cut
-    with zipfile.ZipFile(path) as package:
-        members = [(info, package.read(info.filename)) for info in package.infolist() if info.filename != part]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
-        for info, content in members:
-            package.writestr(info.filename, content)
-    # the bomb, appended by hand: a local header, the raw stream, and a central directory entry
-    data = bytearray(Path(path).read_bytes())
-    end_at = data.rfind(b"PK\x05\x06")
-    entries, cd_size, cd_offset = struct.unpack_from("<HIIH", data, end_at + 10)[0], *struct.unpack_from(
-        "<II", data, end_at + 12)
-    directory = bytes(data[cd_offset:cd_offset + cd_size])
-    name = part.encode()
-    local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 33, crc, len(raw), usize & 0xFFFFFFFF, len(name),
-                        0) + name
-    offset = cd_offset
-    central = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 33, crc, len(raw),
-                          usize & 0xFFFFFFFF, len(name), 0, 0, 0, 0, 0, offset) + name
-    body = bytes(data[:cd_offset]) + local + raw
-    new_directory = directory + central
-    tail = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, entries + 1, entries + 1, len(new_directory), len(body), 0)
-    Path(path).write_bytes(body + new_directory + tail)
-
-
 def test_a_part_that_inflates_past_the_bound_is_a_problem_at_that_file(one):
     folder, studio, phone = one
-    _bomb(studio, sheet_part(studio, "客服专员（门市）"), 3 * MAX_PART)
+    inflate_bomb(studio, sheet_part(studio, "客服专员（门市）"), 3 * MAX_PART)
     assert studio.stat().st_size < MAX_PART // 100
     frame, problems = collect_month(folder, MONTH, jobs=1)
     assert frame["hdr_employee_id"].tolist() == ["E2"]
     found = [p for p in problems if Path(p.file).name == studio.name]
     assert [p.code for p in found] == ["too-large"] and "MB" in found[0].message
+
+
+def test_collect_stays_small_whatever_the_workbooks_hold(one, tmp_path):
+    """A 1.4 MB workbook whose sheet inflates to 1.5 GB drove collect to 2.9 GB: now it is refused
+    unread, and the whole collect stays far below 500 MB."""
+    import resource
+
+    folder, studio, _ = one
+    inflate_bomb(studio, sheet_part(studio, "客服专员（门市）"), 600 * 1048576)
+    child = os.fork()
+    if child == 0:
+        try:
+            frame, problems = collect_month(folder, MONTH, jobs=1)
+            ok = frame["hdr_employee_id"].tolist() == ["E2"] and [p.code for p in problems] == ["too-large"]
+        except BaseException:  # noqa: BLE001
+            ok = False
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    assert peak_mb < 500

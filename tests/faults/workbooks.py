@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
+import zlib
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -124,3 +126,45 @@ def fill_complete(path, form) -> Path:
         else:
             values[spec.name] = 1 if spec.low is None or spec.low <= 1 else spec.low
     return fill(path, values)
+
+
+def inflate_bomb(path, part: str, size: int) -> None:
+    """Replace `part` of the package at `path` with XML that inflates to about `size` bytes (a comment
+    of spaces) from about size/1000 on disk: what a 1.4 MB file inflating to 1.5 GB is."""
+    head = read_member(path, part)
+    cut = head.find(b"</sheetData>")
+    pad = b"<!--" + b" " * (1 << 20) + b"-->"
+    piece = zlib.compressobj(9, zlib.DEFLATED, -15)
+    block = piece.compress(pad) + piece.flush(zlib.Z_SYNC_FLUSH)
+    count = size // len(pad)
+    start = zlib.compressobj(9, zlib.DEFLATED, -15)
+    first = start.compress(head[:cut]) + start.flush(zlib.Z_SYNC_FLUSH)
+    end = zlib.compressobj(9, zlib.DEFLATED, -15)
+    last = end.compress(head[cut:]) + end.flush()
+    raw = first + block * count + last
+    crc = zlib.crc32(head[:cut])
+    for _ in range(count):
+        crc = zlib.crc32(pad, crc)
+    crc = zlib.crc32(head[cut:], crc)
+    usize = cut + count * len(pad) + len(head) - cut
+    with zipfile.ZipFile(path) as package:
+        members = [(info, package.read(info.filename)) for info in package.infolist() if info.filename != part]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
+        for info, content in members:
+            package.writestr(info.filename, content)
+    # the bomb, appended by hand: a local header, the raw stream, and a central directory entry
+    data = bytearray(Path(path).read_bytes())
+    end_at = data.rfind(b"PK\x05\x06")
+    entries, cd_size, cd_offset = struct.unpack_from("<HIIH", data, end_at + 10)[0], *struct.unpack_from(
+        "<II", data, end_at + 12)
+    directory = bytes(data[cd_offset:cd_offset + cd_size])
+    name = part.encode()
+    local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 33, crc, len(raw), usize & 0xFFFFFFFF, len(name),
+                        0) + name
+    offset = cd_offset
+    central = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 33, crc, len(raw),
+                          usize & 0xFFFFFFFF, len(name), 0, 0, 0, 0, 0, offset) + name
+    body = bytes(data[:cd_offset]) + local + raw
+    new_directory = directory + central
+    tail = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, entries + 1, entries + 1, len(new_directory), len(body), 0)
+    Path(path).write_bytes(body + new_directory + tail)

@@ -111,7 +111,7 @@ def test_the_next_run_finishes_an_interrupted_close(month, tmp_path):
     assert sorted(path.name for path in folder.parent.iterdir() if path.name.startswith(".")) == []
 
 
-@pytest.mark.parametrize("limit", range(0, 120_000, 6_000))
+@pytest.mark.parametrize("limit", range(0, 120_000, 12_000))
 def test_a_full_disk_at_any_point_leaves_the_old_month(month, tmp_path, limit):
     folder, old = month
     change_e1(folder)

@@ -39,6 +39,7 @@ def test_wheel_contents(tmp_path):
     for form in FORMS:
         assert f"xlkpi/workbook_templates/{form}" in names
     assert "xlkpi/cli.py" in names
+    assert "xlkpi/data/xlwings_udfs.bas" in names  # the KPI_* module udf workbooks carry
     # a new subpackage under xlkpi/ must also be listed in setup.cfg [options] packages
     for py in (ROOT / "xlkpi").rglob("*.py"):
         assert py.relative_to(ROOT).as_posix() in names

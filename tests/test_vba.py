@@ -2,7 +2,7 @@
 
 The text of each wrapper is xlwings' (generate_vba_wrapper); these tests pin
 what xlkpi decides: which functions exist with which VBA signatures, the module
-name baked into the calls, the committed copy in macros/, and the lint.
+name baked into the calls, the committed copy in xlkpi/data/, and the lint.
 """
 
 import re
@@ -19,8 +19,10 @@ import xlwings as xw  # noqa: E402
 from xlkpi import vba  # noqa: E402
 from xlkpi.vba import check_metadata, lint_udfs, udf_vba_module  # noqa: E402
 
+from . import vba_expected  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
-COMMITTED = ROOT / "macros" / "xlwings_udfs.bas"
+COMMITTED = ROOT / "xlkpi" / "data" / "xlwings_udfs.bas"
 PYWIN32 = ("pythoncom", "pywintypes", "win32com", "win32com.client")
 
 # The Excel signatures the functions are documented with (brackets = Optional).
@@ -44,8 +46,8 @@ def module_text():
 def test_committed_module_is_up_to_date(module_text):
     committed = COMMITTED.read_bytes() if COMMITTED.exists() else b""
     assert committed == module_text.encode("ascii"), (
-        "macros/xlwings_udfs.bas differs from what xlwings generates for xlkpi.udfs; "
-        "regenerate it with: xlkpi udfs vba > macros/xlwings_udfs.bas"
+        "xlkpi/data/xlwings_udfs.bas differs from what xlwings generates for xlkpi.udfs; "
+        "regenerate it with: xlkpi udfs vba > xlkpi/data/xlwings_udfs.bas"
     )
 
 
@@ -114,40 +116,7 @@ def test_stubs_removed_even_when_generation_fails():
 
 def test_same_text_as_xlwings_import_udfs():
     """The whole Import Functions path (xlwings.udfs.import_udfs) imports the same module text."""
-
-    class Workbook:
-        Name = "appraisal.xlsm"
-
-        def __init__(self):
-            self.imported = None
-            self.macro_options = []
-            outer = self
-
-            class Components:
-                def __call__(self, name):
-                    return name
-
-                def Remove(self, component):
-                    pass
-
-                def Import(self, path):
-                    with open(path, encoding="ascii", newline="") as file:
-                        outer.imported = file.read()  # xlwings deletes the file afterwards
-
-            class Application:
-                Version = "16.0"
-
-                def MacroOptions(self, macro, **options):
-                    outer.macro_options.append((macro, options))
-
-            self.VBProject = types.SimpleNamespace(VBComponents=Components())
-            self.Application = Application()
-
-    workbook = Workbook()
-    with vba._udf_generator() as (xlwings_udfs, module):
-        xlwings_udfs.udf_modules["xlkpi.udfs"] = {"filename": module.__file__, "filetime": None,
-                                                   "module": module}
-        xlwings_udfs.import_udfs("xlkpi.udfs", workbook)
+    workbook = vba_expected.import_functions("appraisal.xlsm")
     assert workbook.imported == udf_vba_module()
     described = {macro.replace("'appraisal.xlsm'!", ""): options
                  for macro, options in workbook.macro_options}

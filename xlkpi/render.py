@@ -14,7 +14,6 @@ import datetime
 import io
 import math
 import unicodedata
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +21,7 @@ import xlsxwriter
 
 from . import __version__
 from .errors import UsageError
+from .excel.udf_workbook import add_udf_parts
 from .formulas import FormulaWriter
 from .forms import get_form
 from .layout import CONF_SHEET, META_SHEET, Layout, build_layout, col_letter
@@ -35,7 +35,6 @@ LINE_HEIGHT = 14.4
 DEFAULT_WIDTH = 12
 MACRO_CONTENT_TYPE = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
-UDF_MODULE = "xlkpi.udfs"
 
 
 @dataclass(frozen=True)
@@ -108,15 +107,10 @@ def render_bytes(form: Form, employee: Employee, *, dialect: str = "native", pas
     _define_names(workbook, layout)
     _write_meta(workbook, form, employee, dialect)
     if dialect == "udf":
-        conf = workbook.add_worksheet(CONF_SHEET)
-        conf.write_string(0, 0, "UDF Modules")
-        conf.write_string(0, 1, UDF_MODULE)
+        add_udf_parts(workbook, CONF_SHEET)
     sheet.activate()
     workbook.close()
-    data = buffer.getvalue()
-    if dialect == "udf":
-        data = _macro_enabled(data)
-    return data
+    return buffer.getvalue()
 
 
 def _define_names(workbook, layout: Layout):
@@ -143,19 +137,6 @@ def _write_meta(workbook, form: Form, employee: Employee, dialect: str):
     workbook.set_properties({"title": form.title, "subject": f"{employee.month} {employee.name}",
                              "author": "xlkpi", "comments": f"xlkpi {__version__}",
                              "created": datetime.datetime(year, month, 1)})  # reproducible bytes
-
-
-def _macro_enabled(data: bytes) -> bytes:
-    """The same package with the macro-enabled workbook content type (what Excel gives an .xlsm)."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            content = source.read(info.filename)
-            if info.filename == "[Content_Types].xml":
-                content = content.replace(XLSX_CONTENT_TYPE.encode(), MACRO_CONTENT_TYPE.encode())
-            target.writestr(info, content)
-    return out.getvalue()
 
 
 # ---------------------------------------------------------------- styles

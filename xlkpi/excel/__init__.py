@@ -1,1 +1,12 @@
-"""xlkpi in Excel: the artefacts that bring the KPI_* functions to Excel (the xlwings Lite module)."""
+"""xlkpi in Excel: the artefacts that bring the KPI_* functions to Excel.
+
+* `cfb` writes a Compound File (MS-CFB), the container of a `vbaProject.bin`.
+* `ovba` writes a VBA project (MS-OVBA): its `dir` and `PROJECT` streams and compressed
+  module sources, source only, for Excel to compile when it opens the file.
+* `runtime` holds the VBA that xlkpi ships: xlwings' own modules from the pinned package
+  (the standalone runtime and its dictionary class) as Excel stores them after importing
+  them, and the KPI_* wrapper module xlwings' "Import Functions" writes; it builds (once
+  per process) the project a udf workbook carries.
+* `udf_workbook` adds that project and the `xlwings.conf` sheet to a udf workbook.
+* `lite` writes the xlwings Lite module.
+"""

@@ -13,9 +13,8 @@ FORMS = ["kefu_zhuanyuan.yaml", "dianhua_zhuanyuan.yaml", "hujiao_jingli.yaml", 
          "kefu_zhuanyuan_menshi.yaml", "kefu_renyuan.yaml", "kefubu_jingli.yaml", "kefu_zhuguan.yaml"]
 
 
-@pytest.mark.slow
-def test_wheel_contents(tmp_path):
-    # build from a clean copy so the work tree gets no build/ or egg-info
+def clean_copy(tmp_path) -> Path:
+    """The files a build reads, copied, so that the work tree gets no build/ or egg-info."""
     src = tmp_path / "src"
     src.mkdir()
     for name in ["pyproject.toml", "setup.cfg", "README.md", "LICENSE"]:
@@ -24,6 +23,12 @@ def test_wheel_contents(tmp_path):
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
     for name in ["xlkpi", "workbook_templates"]:
         shutil.copytree(ROOT / name, src / name, ignore=ignore)
+    return src
+
+
+@pytest.mark.slow
+def test_wheel_contents(tmp_path):
+    src = clean_copy(tmp_path)
 
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
@@ -44,3 +49,20 @@ def test_wheel_contents(tmp_path):
     for py in (ROOT / "xlkpi").rglob("*.py"):
         assert py.relative_to(ROOT).as_posix() in names
     assert "xlkpi = xlkpi.cli:main" in entry_points
+
+
+@pytest.mark.slow
+def test_python_m_build_makes_an_installable_wheel(tmp_path):
+    """What docs/excel.md tells the IT person to run (`python -m build`), without downloading
+    a build environment: the sdist is made, the wheel is built from the sdist."""
+    pytest.importorskip("build")
+    src = clean_copy(tmp_path)
+    subprocess.run([sys.executable, "-m", "build", "--no-isolation", "--outdir", str(tmp_path / "dist"), str(src)],
+                   check=True, timeout=300, capture_output=True)
+    (wheel,) = (tmp_path / "dist").glob("xlkpi-*.whl")
+    assert len(list((tmp_path / "dist").glob("xlkpi-*.tar.gz"))) == 1
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for py in (ROOT / "xlkpi").rglob("*.py"):
+        assert py.relative_to(ROOT).as_posix() in names
+    assert {"xlkpi/data/xlwings_udfs.bas", "xlkpi/data/demo_roster.csv"} <= names
+    assert "xlkpi/workbook_templates/kefu_zhuanyuan.yaml" in names

@@ -4,6 +4,7 @@ LibreOffice, through UNO, what it made of workbooks' VBA projects.
 Reads a JSON request on stdin and writes a JSON answer on stdout:
 
     {"port": 2002, "documents": [{"path": "/tmp/a.xlsm", "filter": "Calc MS Excel 2007 VBA XML",  # optional
+                                  "library": "VBAProject",                     # where drop/add apply
                                   "drop": ["xlwings"],                         # modules to remove first
                                   "add": [{"name": "M", "source": "...", "class": false}],
                                   "cells": ["=KPI_BAND(85;{60;70};{1;2})"]}]}

@@ -472,9 +472,9 @@ def udfs_vba():
 
 
 # --------------------------------------------------------------------- excel
-@main.group()
+@main.group("excel")
 def excel():
-    """在 Excel 中使用 KPI_* 函数：xlwings Lite 模块等。"""
+    """在 Excel 中使用 KPI_* 函数：加载项（“绩效考核”选项卡）、xlwings Lite 模块。"""
 
 
 @excel.command("lite")
@@ -498,6 +498,40 @@ def excel_lite(out_file):
     except OSError as error:
         raise XlkpiError(f"无法写入 {out_file}：{error.strerror or error}") from None
     click.echo(f"已写入 {out_file}（{len(text.splitlines())} 行）。在 xlwings Lite 中把它的全部内容粘贴进 main.py。")
+
+
+@excel.command("addin")
+@click.option("--out", default="xlkpi.xlam", show_default=True, type=click.Path(dir_okay=False),
+              help="加载项文件（.xlam）。")
+@click.option("--force", is_flag=True, help="覆盖已存在的文件。")
+def excel_addin(out, force):
+    """生成 Excel 加载项 xlkpi.xlam（KPI_* 函数和“绩效考核”选项卡）。"""
+    from .excel.addin import build_addin
+    from .safe_write import write_atomic
+
+    path = Path(out)
+    if not path.suffix.lower() == ".xlam":
+        raise UsageError(f"加载项文件名应以 .xlam 结尾，实际为 {path.name}。")
+    if path.exists() and not force:
+        raise UsageError(f"文件 {path} 已存在；如需覆盖，请加 --force。")
+    data = build_addin()
+    try:
+        write_atomic(path, data)
+    except OSError as error:
+        raise XlkpiError(f"无法写入 {path}：{error.strerror or error}") from None
+    click.echo(f"已生成加载项：{path.resolve()}（{len(data):,} 字节）。安装：xlkpi excel install")
+
+
+@excel.command("install")
+def excel_install():
+    """把加载项装进 Excel 的启动文件夹（XLSTART），Excel 每次启动都会加载它。"""
+    from .excel.install import install_addin
+
+    report = install_addin()
+    click.echo(f"已安装加载项：{report.addin}")
+    for line in report.settings:
+        click.echo(line)
+    click.echo("请重新启动 Excel；“绩效考核”选项卡出现即表示加载成功。")
 
 
 # --------------------------------------------------------------------- history

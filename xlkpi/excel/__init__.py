@@ -4,9 +4,14 @@
 * `ovba` writes a VBA project (MS-OVBA): its `dir` and `PROJECT` streams and compressed
   module sources, source only, for Excel to compile when it opens the file.
 * `runtime` holds the VBA that xlkpi ships: xlwings' own modules from the pinned package
-  (the standalone runtime and its dictionary class) as Excel stores them after importing
-  them, and the KPI_* wrapper module xlwings' "Import Functions" writes; it builds (once
-  per process) the project a udf workbook carries.
+  (the standalone runtime, the custom add-in runtime and its dictionary class) as Excel
+  stores them after importing them, and the KPI_* wrapper module xlwings' "Import
+  Functions" writes; it builds (once per process) the project a udf workbook carries.
 * `udf_workbook` adds that project and the `xlwings.conf` sheet to a udf workbook.
+* `addin` builds `xlkpi.xlam`; `ribbon` is its 绩效考核 tab (customUI XML and the VBA
+  callback that hands each button to Python through xlwings' RunPython).
+* `actions` are the buttons' work as plain functions on paths; `glue` is what RunPython
+  calls: it finds the active workbook through xlwings and shows the answer.
+* `install` puts the add-in where Excel opens it at start-up (XLSTART).
 * `lite` writes the xlwings Lite module.
 """

@@ -21,7 +21,7 @@ def clean_copy(tmp_path) -> Path:
         if (ROOT / name).exists():
             shutil.copy2(ROOT / name, src / name)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
-    for name in ["xlkpi", "workbook_templates"]:
+    for name in ["xlkpi", "workbook_templates", "macros"]:
         shutil.copytree(ROOT / name, src / name, ignore=ignore)
     return src
 
@@ -44,7 +44,7 @@ def test_wheel_contents(tmp_path):
     for form in FORMS:
         assert f"xlkpi/workbook_templates/{form}" in names
     assert "xlkpi/cli.py" in names
-    assert "xlkpi/data/xlwings_udfs.bas" in names  # the KPI_* module udf workbooks carry
+    assert {"xlkpi/macros/xlwings_udfs.bas", "xlkpi/macros/xlkpi_ribbon.bas"} <= names  # the VBA modules
     # a new subpackage under xlkpi/ must also be listed in setup.cfg [options] packages
     for py in (ROOT / "xlkpi").rglob("*.py"):
         assert py.relative_to(ROOT).as_posix() in names
@@ -64,5 +64,5 @@ def test_python_m_build_makes_an_installable_wheel(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     for py in (ROOT / "xlkpi").rglob("*.py"):
         assert py.relative_to(ROOT).as_posix() in names
-    assert {"xlkpi/data/xlwings_udfs.bas", "xlkpi/data/demo_roster.csv"} <= names
+    assert {"xlkpi/macros/xlwings_udfs.bas", "xlkpi/macros/xlkpi_ribbon.bas", "xlkpi/data/demo_roster.csv"} <= names
     assert "xlkpi/workbook_templates/kefu_zhuanyuan.yaml" in names

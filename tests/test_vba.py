@@ -2,7 +2,7 @@
 
 The text of each wrapper is xlwings' (generate_vba_wrapper); these tests pin
 what xlkpi decides: which functions exist with which VBA signatures, the module
-name baked into the calls, the committed copy in xlkpi/data/, and the lint.
+name baked into the calls, the committed copy in macros/, and the lint.
 """
 
 import re
@@ -22,7 +22,7 @@ from xlkpi.vba import check_metadata, lint_udfs, udf_vba_module  # noqa: E402
 from . import vba_expected  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-COMMITTED = ROOT / "xlkpi" / "data" / "xlwings_udfs.bas"
+COMMITTED = ROOT / "macros" / "xlwings_udfs.bas"
 PYWIN32 = ("pythoncom", "pywintypes", "win32com", "win32com.client")
 
 # The Excel signatures the functions are documented with (brackets = Optional).
@@ -46,8 +46,8 @@ def module_text():
 def test_committed_module_is_up_to_date(module_text):
     committed = COMMITTED.read_bytes() if COMMITTED.exists() else b""
     assert committed == module_text.encode("ascii"), (
-        "xlkpi/data/xlwings_udfs.bas differs from what xlwings generates for xlkpi.udfs; "
-        "regenerate it with: xlkpi udfs vba > xlkpi/data/xlwings_udfs.bas"
+        "macros/xlwings_udfs.bas differs from what xlwings generates for xlkpi.udfs; "
+        "regenerate it with: xlkpi udfs vba > macros/xlwings_udfs.bas"
     )
 
 

@@ -5,7 +5,7 @@ writes one VBA wrapper per `@xw.func` (`Function KPI_BAND(value, ...)` calling
 `XLPy.CallUDF("xlkpi.udfs", "KPI_BAND", ...)`) and imports that module into
 the workbook as `xlwings_udfs`. `udf_vba_module` produces the same text with
 xlwings' own code generator (`xlwings.udfs.generate_vba_wrapper`), so the
-module can be reviewed, committed (`xlkpi/data/xlwings_udfs.bas`, the copy udf
+module can be reviewed, committed (`macros/xlwings_udfs.bas`, the copy udf
 workbooks carry) and compared with what a workbook carries.
 
 `xlwings.udfs` is xlwings' Windows implementation and imports pywin32 at its

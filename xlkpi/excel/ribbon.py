@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from xml.sax.saxutils import quoteattr
 
 from .ovba import Module
+from .runtime import macro_text
 
 NAMESPACE = "http://schemas.microsoft.com/office/2009/07/customui"
 PART = "customUI/customUI14.xml"
@@ -73,22 +74,5 @@ def python_command(action: str) -> str:
 
 
 def ribbon_module() -> Module:
-    """The VBA module of the callbacks."""
-    lines = [
-        f'Attribute VB_Name = "{MODULE}"',
-        "'The buttons of the xlkpi tab. Each one's tag names an action of xlkpi.excel.glue,",
-        "'which xlwings' RunPython runs in Python.",
-        "Option Explicit",
-        "",
-        "Public Function XlkpiCommand(action As String) As String",
-        '    XlkpiCommand = "import xlkpi.excel.glue as glue; glue.run(\'" & action & "\')"',
-        "End Function",
-        "",
-        "Public Sub XlkpiButton(control As Object)",
-        "    'RunPython needs an active workbook: with none open, start from a new one",
-        "    If ActiveWorkbook Is Nothing Then Workbooks.Add",
-        "    RunPython XlkpiCommand(control.Tag)",
-        "End Sub",
-        "",
-    ]
-    return Module(MODULE, "\r\n".join(lines))
+    """The VBA module of the callbacks (`macros/xlkpi_ribbon.bas`)."""
+    return Module(MODULE, macro_text(f"{MODULE}.bas"))

@@ -98,16 +98,20 @@ FILLS = {
 }
 
 # 工号 → (总分, 绩效金额 / 考核等级, dense rank, dense reward, competition rank, competition reward)
+# The default rules reward only groups with at least 3 people ranked: E201 is alone among the 电话专员 of
+# 客服部, E301 the only 呼叫中心经理 of 呼叫中心 with a total (E302 has none), so neither is rewarded.
 EXPECTED = {
     "E101": (100, 300, 1, 500, 1, 500),
     "E102": (90, 300, 2, 300, 2, 300),
     "E103": (90, 300, 2, 300, 2, 300),
     "E104": (80, 200, 3, 200, 4, None),
-    "E201": (74.72, "C", 1, 500, 1, 500),
+    "E201": (74.72, "C", 1, None, 1, None),
     "E202": (None, None, None, None, None, None),
-    "E301": (95, "优", 1, 500, 1, 500),
+    "E301": (95, "优", 1, None, 1, None),
     "E302": (None, None, None, None, None, None),
 }
+ALONE = "同组（同部门、同岗位）仅 1 人有总分，少于 3 人"
+REWARD_NOTES = {"E201": ALONE, "E301": ALONE}
 
 # the exact lines on stderr, in file order; paths relative to the month's folder
 PROBLEM_LINES = [
@@ -206,6 +210,7 @@ def test_collect_command(month_dir):
             employee
         assert row["文件"] == FILES[employee]
     assert rows["E301"]["考核系数"] == 1.3
+    assert {employee: row["奖励说明"] for employee, row in rows.items() if row["奖励说明"]} == REWARD_NOTES
     assert rows["E101"]["填写状态"] == "已完成"
     assert rows["E202"]["填写状态"].startswith("未完成")
     assert (rows["E201"]["问题数"], rows["E202"]["问题数"], rows["E101"]["问题数"]) == (1, 2, 0)
@@ -226,6 +231,31 @@ def test_collect_command_competition_ranking(month_dir, tmp_path):
     for employee, (total, _, _, _, rank, reward) in EXPECTED.items():
         assert (rows[employee]["总分"], rows[employee]["部门内排名"], rows[employee]["奖励（元）"]) == (total, rank, reward)
     assert snapshot(month_dir) == before
+
+
+def test_collect_command_with_rules(month_dir, tmp_path):
+    """A rules file that rewards any group, however small, and follows the other seed's month rewards."""
+    rules = tmp_path / "规则.yaml"
+    rules.write_text("rewards:\n  month: [300, 200, 100]\n  eligible:\n    min_group: 1\n", encoding="utf-8")
+    summary = tmp_path / "rules.xlsx"
+    result = run("collect", month_dir, "--rules", rules, "--out", summary, "--ledger", tmp_path / "rules.sqlite")
+    assert result.exit_code == 1
+    rows = summary_rows(summary)
+    assert {employee: row["奖励（元）"] for employee, row in rows.items()} == {
+        "E101": 300, "E102": 200, "E103": 200, "E104": 100, "E201": 300, "E202": None, "E301": 300, "E302": None}
+    assert not any(row["奖励说明"] for row in rows.values())
+    # --rewards and --ranking replace the file's
+    result = run("collect", month_dir, "--rules", rules, "--rewards", "9,8", "--ranking", "competition",
+                 "--out", summary, "--ledger", tmp_path / "rules.sqlite", "--force")
+    rows = summary_rows(summary)
+    assert {employee: row["奖励（元）"] for employee, row in rows.items()} == {
+        "E101": 9, "E102": 8, "E103": 8, "E104": None, "E201": 9, "E202": None, "E301": 9, "E302": None}
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("rewards:\n  eligible:\n    min_group: many\n", encoding="utf-8")
+    refused = run("collect", month_dir, "--rules", bad, "--out", tmp_path / "bad.xlsx")
+    assert refused.exit_code == 1
+    assert refused.output == f"Error: {bad}:3: rewards.eligible.min_group [bad-value]: 应为不小于 1 的整数（人数），实际为 \"many\"。\n"
+    assert not (tmp_path / "bad.xlsx").exists()
 
 
 def test_close_month(month_dir):

@@ -421,25 +421,39 @@ def generate_command(month, roster, out_dir, dialect, jobs, force, pdf):
         raise SystemExit(1)
 
 
+def rules_option():
+    """`--rules FILE`: a file of rules replacing the default rules' keys it names (see docs/rules.md)."""
+    return click.option("--rules", "rules_file", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+                        help="考核结果运用规则文件（排名、奖励、调薪建议等；只写要改的键）。默认：内置规则。")
+
+
+def load_rules_option(rules_file):
+    """The rules in force for `--rules FILE` (the defaults without it)."""
+    from .rules import load_rules
+
+    return load_rules(rules_file)
+
+
 @main.command("collect")
 @click.argument("directory", type=click.Path())
 @month_option()
 @click.option("--out", type=click.Path(), default=None, help="汇总工作簿（默认：月份文件夹旁）。")
 @click.option("--ledger", type=click.Path(), default=None, help="历史记录文件（默认：月份文件夹旁）。")
-@click.option("--ranking", type=click.Choice(["dense", "competition"]), default="dense", show_default=True,
-              help="dense：中国式排名（1,2,2,3）；competition：1,2,2,4。")
-@click.option("--rewards", default="500,300,200", show_default=True, help="前三名奖励（元），并列同奖。")
+@click.option("--ranking", type=click.Choice(["dense", "competition"]), default=None,
+              help="dense：中国式排名（1,2,2,3）；competition：1,2,2,4。默认按规则文件（dense）。")
+@click.option("--rewards", default=None, help="前三名奖励（元），并列同奖，例如 500,300,200。默认按规则文件。")
+@rules_option()
 @click.option("--force", is_flag=True, help="替换已存在的汇总工作簿。")
 @click.option("--jobs", type=click.IntRange(1, 64), default=None, help="并行进程数。")
 @forms_option()
-def collect_command(directory, month, out, ledger, ranking, rewards, force, jobs):
+def collect_command(directory, month, out, ledger, ranking, rewards, rules_file, force, jobs):
     """汇总一个月已填写的考核表：检查、重新计分、排名、写入汇总表和历史记录。"""
+    from .collect import parse_rewards
     from .monthly import close_month
 
-    from .collect import parse_rewards
-
-    amounts = parse_rewards(rewards)
-    report = close_month(directory, month, out=out, ledger=ledger, ranking=ranking, rewards=amounts,
+    amounts = None if rewards is None else parse_rewards(rewards)
+    rules = load_rules_option(rules_file)
+    report = close_month(directory, month, out=out, ledger=ledger, ranking=ranking, rewards=amounts, rules=rules,
                          force=force, jobs=jobs)
     if report.recovered:
         click.echo(report.recovered)
@@ -454,6 +468,47 @@ def collect_command(directory, month, out, ledger, ranking, rewards, force, jobs
     click.echo(f"历史记录：{report.ledger}")
     if report.problems:
         raise SystemExit(1)
+
+
+# --------------------------------------------------------------------- rules
+@main.group("rules", invoke_without_command=True)
+@click.pass_context
+def rules_group(ctx):
+    """考核结果运用规则：不带子命令时输出内置的默认规则文件（可另存后修改）。"""
+    if ctx.invoked_subcommand is not None:
+        return
+    from .rules import default_rules_text
+
+    text = default_rules_text()
+    click.echo(text, nl=not text.endswith("\n"))
+
+
+@rules_group.command("check")
+@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+def rules_check(files):
+    """检查规则文件，报告每个文件的全部问题（每个问题一行，写到 stderr）。"""
+    from .rules import check_rules_file
+
+    failed = count = 0
+    for file in files:
+        _, problems = check_rules_file(file)
+        for problem in problems:
+            click.echo(str(problem), err=True)
+        count += len(problems)
+        failed += bool(problems)
+    if failed:
+        click.echo(f"发现 {count} 个问题：{failed} 个文件未通过检查，{len(files) - failed} 个文件通过检查。")
+        click.get_current_context().exit(1)
+    click.echo(f"{len(files)} 个文件通过检查。")
+
+
+@rules_group.command("show")
+@rules_option()
+def rules_show(rules_file):
+    """列出正在使用的规则（内置默认规则，或加上 --rules 文件后的结果）。"""
+    rules = load_rules_option(rules_file)
+    for line in table([[name, value] for name, value in rules.lines()]):
+        click.echo(line)
 
 
 # --------------------------------------------------------------------- udfs

@@ -28,8 +28,10 @@ from .inputs import check_value, shown
 from .layout import META_SHEET, a1
 from .periods import parse_month
 from .reader import DamagedCell, DamagedWorkbook, MissingSheet, WorkbookReader
+from .rewards import award_group, rank_values  # noqa: F401  (rank_values: part of this module's API)
+from .rules import default_rules
 from .safe_write import PARTIAL
-from .scoring import excel_round, score
+from .scoring import STATUS_DONE, excel_round, score
 from .workers import pool
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
@@ -480,23 +482,7 @@ def read_all(directory, month: str | None = None, *, jobs: int | None = None):
     return appraisals, problems
 
 
-def rank_values(values, method: str = "dense") -> list:
-    """Ranks of `values` (higher is better; None unranked): `dense` 中国式排名 1,2,2,3 or
-    `competition` 1,2,2,4. Ties share a rank."""
-    present = sorted({v for v in values if v is not None}, reverse=True)
-    if method == "dense":
-        position = {value: index + 1 for index, value in enumerate(present)}
-    elif method == "competition":
-        ordered = sorted((v for v in values if v is not None), reverse=True)
-        position = {}
-        for index, value in enumerate(ordered):
-            position.setdefault(value, index + 1)
-    else:
-        raise ValueError(f"未知的排名方式 {method!r}（dense 或 competition）")
-    return [None if v is None else position[v] for v in values]
-
-
-DEFAULT_REWARDS = (500, 300, 200)
+DEFAULT_REWARDS = (500, 300, 200)  # the default rules' month rewards (xlkpi/data/rules.yaml)
 MAX_REWARD = 1_000_000
 
 
@@ -601,31 +587,38 @@ class _Table:
         return parts[0] if len(parts) == 1 else pd.concat(parts, axis=1)
 
 
-_KEY_COLUMNS = ["form", "hdr_department", "out_total", "hdr_employee_id"]
+_KEY_COLUMNS = ["form", "hdr_department", "out_total", "out_status", "hdr_employee_id"]
 
 
-def _ranked_order(pd, keys, ranking: str, rewards):
+def _ranked_order(pd, keys, rules):
     """The key columns (`_KEY_COLUMNS`) of a month's rows with their `rank` (within form and
-    department) and `reward` added, sorted by form, department, rank and employee_id (stable;
-    unranked last); the index holds each row's position as read."""
+    department), `reward` and `reward_note` (see `rewards.award_group`) added, sorted by form,
+    department, rank and employee_id (stable; unranked last); the index holds each row's position
+    as read."""
     keys["rank"] = None
+    keys["reward"] = None
+    keys["reward_note"] = ""
     for _, index in keys.groupby(["form", "hdr_department"], sort=False).groups.items():
         totals = [None if pd.isna(v) else v for v in keys.loc[index, "out_total"]]
-        keys.loc[index, "rank"] = pd.Series(rank_values(totals, ranking), index=index, dtype=object)
-    keys["reward"] = [rewards[int(r) - 1] if r is not None and not pd.isna(r) and int(r) <= len(rewards) else None
-                      for r in keys["rank"]]
+        incomplete = [None if status == STATUS_DONE else (status if isinstance(status, str) else "未完成")
+                      for status in keys.loc[index, "out_status"]]
+        awards = award_group(totals, incomplete, rules, rules.month_rewards)
+        keys.loc[index, "rank"] = pd.Series([award.rank for award in awards], index=index, dtype=object)
+        keys.loc[index, "reward"] = pd.Series([award.reward for award in awards], index=index, dtype=object)
+        keys.loc[index, "reward_note"] = pd.Series([award.note for award in awards], index=index, dtype=object)
     return keys.sort_values(["form", "hdr_department", "rank", "hdr_employee_id"], na_position="last",
                             kind="stable")
 
 
-def collect_compact(directory, month: str | None = None, *, ranking: str = "dense", rewards=DEFAULT_REWARDS,
-                    jobs: int | None = None, inputs: bool = True):
+def collect_compact(directory, month: str | None = None, *, ranking: str | None = None, rewards=None,
+                    rules=None, jobs: int | None = None, inputs: bool = True):
     """`collect_month` in less memory: the workbooks' results are taken in as they are read, the
     frame is made without a second copy of the month's table, and the problems are a `ProblemList`.
 
     Args:
         inputs: whether the frame has the `in_` columns (what was typed); closing a month, which
             records and summarises results only, does without them.
+        rules, ranking, rewards: as `collect_month`.
 
     Returns:
         (DataFrame, ProblemList): as `collect_month`.
@@ -642,24 +635,33 @@ def collect_compact(directory, month: str | None = None, *, ranking: str = "dens
     import pandas as pd
 
     if not table.count:
-        frame = pd.DataFrame(columns=["hdr_employee_id", "form", "file", "out_total", "rank", "reward"])
+        frame = pd.DataFrame(columns=["hdr_employee_id", "form", "file", "out_total", "rank", "reward",
+                                      "reward_note"])
         return frame, problems
-    keys = _ranked_order(pd, table.frame(pd, _KEY_COLUMNS), ranking, rewards)
+    rules = (rules or default_rules()).replaced(ranking=ranking, month_rewards=rewards)
+    keys = _ranked_order(pd, table.frame(pd, _KEY_COLUMNS), rules)
     frame = table.frame(pd, order=keys.index.to_numpy(), consume=True)
     frame["rank"] = keys["rank"].reset_index(drop=True)
     frame["reward"] = keys["reward"].reset_index(drop=True)
+    frame["reward_note"] = keys["reward_note"].reset_index(drop=True)
     return frame, problems
 
 
-def collect_month(directory, month: str | None = None, *, ranking: str = "dense", rewards=DEFAULT_REWARDS,
+def collect_month(directory, month: str | None = None, *, ranking: str | None = None, rewards=None, rules=None,
                   jobs: int | None = None):
     """Collect a month's filled workbooks.
+
+    Args:
+        rules: the `rules.Rules` to rank and reward by (default: the default rules).
+        ranking: `dense` (中国式排名) or `competition`, replacing the rules' ranking.
+        rewards: the amounts of places 1, 2, 3 (元), replacing the rules' month rewards.
 
     Returns:
         (DataFrame, problems): one row per workbook, with columns named by the
         defined names (`hdr_...`, `in_...`, `out_...`) plus `form`, `form_name`,
-        `file`, `rank` (within form and department) and `reward`; and every
+        `file`, `rank` (within form and department), `reward` and `reward_note` (why a
+        ranked person is not eligible for a reward; see `rewards.award_group`); and every
         problem found, each with file, sheet, cell, name, code and message.
     """
-    frame, problems = collect_compact(directory, month, ranking=ranking, rewards=rewards, jobs=jobs)
+    frame, problems = collect_compact(directory, month, ranking=ranking, rewards=rewards, rules=rules, jobs=jobs)
     return frame, list(problems)

@@ -822,10 +822,17 @@ def check_form_file(path) -> tuple[Form | None, list[Problem]]:
     Returns:
         (form, problems): the form when there are no problems, else None and every problem found.
     """
-    path = Path(path)
+    text, problems = read_definition_text(path)
+    if problems:
+        return None, problems
+    return check_form_text(text, str(path))
+
+
+def read_definition_text(path) -> tuple[str | None, list[Problem]]:
+    """The text of a definition or rules file (UTF-8), or None and the problem that stops reading it."""
     file = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8"), []
     except FileNotFoundError:
         return None, [Problem("yaml-syntax", "文件不存在。", file=file)]
     except IsADirectoryError:
@@ -834,7 +841,6 @@ def check_form_file(path) -> tuple[Form | None, list[Problem]]:
         return None, [Problem("yaml-syntax", "文件不是 UTF-8 编码的文本：请以 UTF-8 编码保存。", file=file)]
     except OSError as error:
         return None, [Problem("yaml-syntax", f"无法读取文件：{error.strerror or error}。", file=file)]
-    return check_form_text(text, file)
 
 
 def check_form_text(text: str, file: str = "<text>") -> tuple[Form | None, list[Problem]]:

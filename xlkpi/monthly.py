@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .closing import CloseLock, commit_month, recover
-from .collect import DEFAULT_REWARDS, check_rewards, collect_compact
+from .collect import check_rewards, collect_compact
 from .errors import Problem, UsageError, short_path
 from .flags import flags_for, quarter_of
 from .ledger import DEFAULT_LEDGER, Ledger
@@ -249,8 +249,8 @@ def standing_flags(histories: dict, rows, month: str) -> dict:
     return flags
 
 
-def close_month(directory, month: str | None = None, *, out=None, ledger=None, ranking: str = "dense",
-                rewards=DEFAULT_REWARDS, force: bool = False, jobs: int | None = None) -> MonthReport:
+def close_month(directory, month: str | None = None, *, out=None, ledger=None, ranking: str | None = None,
+                rewards=None, rules=None, force: bool = False, jobs: int | None = None) -> MonthReport:
     """Collect `directory`, record the month in the ledger and write the summary.
 
     Args:
@@ -258,8 +258,9 @@ def close_month(directory, month: str | None = None, *, out=None, ledger=None, r
         month: `YYYY-MM`; taken from the folder's name, or the month most files record, when None.
         out: the summary file (default: beside the month's folder).
         ledger: the ledger file (default: beside the month's folder).
-        ranking: `dense` (中国式排名, the default) or `competition`.
-        rewards: the top-three rewards, ties rewarded equally.
+        rules: the `rules.Rules` to rank and reward by (default: the default rules).
+        ranking: `dense` (中国式排名) or `competition`, replacing the rules' ranking.
+        rewards: the top-three rewards, ties rewarded equally, replacing the rules' month rewards.
         force: replace an existing summary.
 
     The ledger's rows of the month are replaced whole (`MonthReport.dropped`: the employees recorded
@@ -271,10 +272,10 @@ def close_month(directory, month: str | None = None, *, out=None, ledger=None, r
             another close is writing the same summary.
         LedgerError, FileFault: the ledger or the summary could not be written (then neither was).
     """
-    rewards = check_rewards(rewards)
+    rewards = None if rewards is None else check_rewards(rewards)
     root, month = resolve_directory(directory, month)
     if month is None:
-        month = _most_recorded_month(root, ranking=ranking, rewards=rewards, jobs=jobs)
+        month = _most_recorded_month(root, ranking=ranking, rewards=rewards, rules=rules, jobs=jobs)
     summary_path, ledger_path = default_paths(root, month)
     summary_path = Path(out) if out else summary_path
     ledger_path = Path(ledger) if ledger else ledger_path
@@ -286,7 +287,8 @@ def close_month(directory, month: str | None = None, *, out=None, ledger=None, r
         recovered = recover(summary_path)
         if summary_path.exists() and not force:
             raise UsageError(f"汇总文件 {short_path(summary_path)} 已存在；如需替换，请加 --force。")
-        frame, problems = collect_compact(root, month, ranking=ranking, rewards=rewards, jobs=jobs, inputs=False)
+        frame, problems = collect_compact(root, month, ranking=ranking, rewards=rewards, rules=rules, jobs=jobs,
+                                          inputs=False)
         if len(frame):
             frame = drop_duplicates(frame, problems)
         rows = ledger_rows(frame)

@@ -334,11 +334,11 @@ def summary_bytes(frame, problems, month: str, flags: dict | None = None) -> byt
     sheet = book.sheet("汇总")
     sheet.write_string(0, 0, f"{month} 绩效考核汇总（共 {count} 人）", book.title)
     columns = [(label, width) for _, label, width in HEADER_COLUMNS] + [("总分", 8)] + \
-        [(label, 10) for _, label in outcomes] + [("部门内排名", 8), ("奖励（元）", 9), ("填写状态", 14),
+        [(label, 10) for _, label in outcomes] + [("部门内排名", 8), ("奖励（元）", 9), ("奖励说明", 24), ("填写状态", 14),
                                                  ("预警", 24), ("问题数", 7), ("文件", 40)]
     standing = ["；".join(flags.get(employee, [])) for employee in column("hdr_employee_id")]
     sources = [key for key, _, _ in HEADER_COLUMNS] + ["out_total"] + [name for name, _ in outcomes]
-    sources += ["rank", "reward", "out_status", standing, "problems", "file"]
+    sources += ["rank", "reward", "reward_note", "out_status", standing, "problems", "file"]
     book.table(sheet, columns, _Rows(frame, sources), start_row=1)
 
     for form_id in sorted(frame["form"].unique()) if count else []:

@@ -1,4 +1,5 @@
-"""The ledger: one row per employee and month, recorded in one transaction."""
+"""The ledger: one row per employee and month, recorded in one transaction; every earlier version
+kept, corrections refused without a reason, withdrawn workbooks marked, never deleted."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import weakref
 import pytest
 
 from xlkpi.errors import UsageError
-from xlkpi.ledger import DEFAULT_LEDGER, SCHEMA_VERSION, Ledger, LedgerError
+from xlkpi.ledger import DEFAULT_LEDGER, SCHEMA_VERSION, CorrectionRefused, Ledger, LedgerError
 
 from .cli import run_cli
 
@@ -32,9 +33,16 @@ def result(employee_id, total, *, name=None, rank=None, department="客服部", 
 
 
 def dump(path):
-    """Everything in the ledger, read through a fresh connection."""
+    """The current results, read through a fresh connection."""
     with sqlite3.connect(path) as db:
         return db.execute("SELECT * FROM results ORDER BY month, employee_id").fetchall()
+
+
+def dump_all(path):
+    """Every table of the ledger, read through a fresh connection."""
+    with sqlite3.connect(path) as db:
+        tables = [name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        return {table: db.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall() for table in tables}
 
 
 def test_default_name():
@@ -45,9 +53,13 @@ def test_schema_version(tmp_path):
     path = tmp_path / "ledger.sqlite"
     Ledger(path).close()
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 1
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert db.execute("SELECT value FROM ledger_info WHERE name = 'schema_version'").fetchone() == ("2",)
+        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert tables == {"results", "earlier_results", "runs", "ledger_info"}
     with Ledger(path) as ledger:  # opening again keeps what is there
         assert ledger.months() == []
+        assert (ledger.upgraded_from, ledger.backup) == (None, None)
 
 
 def test_record_and_read(tmp_path):
@@ -69,10 +81,10 @@ def test_re_recording_replaces_and_leaves_other_months(tmp_path):
     path = tmp_path / "ledger.sqlite"
     with Ledger(path) as ledger:
         ledger.record_month("2026-01", [result("E1", 80), result("E2", 70)])
-        ledger.record_month("2026-02", [result("E1", 81), result("E2", 71)])
+        ledger.record_month("2026-02", [result("E1", None), result("E2", 71)])
         before_january = [row for row in dump(path) if row[0] == "2026-01"]
         ledger.record_month("2026-02", [result("E1", 95, name="张三")])
-        ledger.record_month("2026-02", [result("E1", 96, name="张三")])
+        ledger.record_month("2026-02", [result("E1", 96, name="张三")], reason="申诉复核")
         rows = ledger.month_rows("2026-02")
         assert [(row["employee_id"], row["name"], row["total"]) for row in rows] == [
             ("E1", "张三", 96.0), ("E2", "员工E2", 71.0)]
@@ -102,13 +114,13 @@ def test_failed_insert_leaves_the_ledger_as_it_was(tmp_path):
     path = tmp_path / "ledger.sqlite"
     with Ledger(path) as ledger:
         ledger.record_month("2026-01", [result("E1", 80), result("E2", 70)])
-        before = dump(path)
-        # E1 is deleted and inserted again, then the second E1 breaks the primary key
-        with pytest.raises(sqlite3.IntegrityError):
-            ledger.record_month("2026-01", [result("E1", 10), result("E2", 20), result("E1", 30)])
-        assert dump(path) == before
+        before = dump_all(path)
+        # E1 is changed and E2 too, then E1 comes again
+        with pytest.raises(LedgerError, match='工号 "E1" 在 2026-01 的结果中出现了两次。'):
+            ledger.record_month("2026-01", [result("E1", 10), result("E2", 20), result("E1", 30)], reason="复核")
+        assert dump_all(path) == before
         # the connection is usable afterwards
-        ledger.record_month("2026-01", [result("E2", 75)])
+        ledger.record_month("2026-01", [result("E2", 75)], reason="复核")
     with Ledger(path) as ledger:
         assert [(row["employee_id"], row["total"]) for row in ledger.month_rows("2026-01")] == [
             ("E1", 80.0), ("E2", 75.0)]
@@ -120,16 +132,18 @@ def test_failure_after_the_delete_leaves_the_ledger_as_it_was(tmp_path):
         ledger.record_month("2026-01", [result("E1", 80)])
         ledger.record_month("2026-02", [result("E1", 81)])
         before = dump(path)
+        before_all = dump_all(path)
         broken = result("E1", 90)
         broken["outputs"] = {"out_total": object()}  # cannot be stored as JSON
         with pytest.raises(TypeError):
-            ledger.record_month("2026-02", [result("E2", 60), broken])
+            ledger.record_month("2026-02", [result("E2", 60), broken], reason="复核")
         assert dump(path) == before
         missing = result("E3", 90)
         del missing["rank"]
         with pytest.raises(KeyError):
-            ledger.record_month("2026-02", [result("E1", 99), missing])
+            ledger.record_month("2026-02", [result("E1", 99), missing], reason="复核")
     assert dump(path) == before
+    assert dump_all(path) == before_all
 
 
 def test_an_iterator_of_rows_is_read_once(tmp_path):
@@ -230,6 +244,12 @@ def test_cli_history(tmp_path):
         "2026-02  电话专员  69.99  D               2     已完成\n"
         "2026-03  电话专员  55     D               4     已完成\n"
         "2026-04  电话专员                               未完成：1 项未填\n"
+        # (68.5 + 69.99 + 55) / 3 = 64.4966… → 64.50, below 70; April collected but unfinished
+        "调薪建议（按期间平均分）：\n"
+        "  期间     计入月数  缺月               平均分  调薪建议\n"
+        "  2026-Q1  3                            64.5    降薪或培训\n"
+        "  2026-Q2  0         2026-04（未完成）\n"
+        "  2026     3         2026-04（未完成）  64.5    降薪或培训\n"
         "无预警（截至 2026-04）\n"
     )
     assert invoke("history", "E2001", "--ledger", path).output.splitlines()[-1] == (
@@ -238,6 +258,11 @@ def test_cli_history(tmp_path):
         "李四（E3001）  客服部\n"
         "月份     表单      总分   等级  绩效金额  排名  状态\n"
         "2026-04  客服专员  88.25        200       1     已完成\n"
+        # Q1 was collected, but without him: three months missing, none counted
+        "调薪建议（按期间平均分）：\n"
+        "  期间     计入月数  缺月                                                           平均分  调薪建议\n"
+        "  2026-Q2  1                                                                        88.25   维持\n"
+        "  2026     1         2026-01（无考核表）、2026-02（无考核表）、2026-03（无考核表）  88.25   维持\n"
         "无预警（截至 2026-04）\n"
     )
 

@@ -443,10 +443,12 @@ def load_rules_option(rules_file):
               help="dense：中国式排名（1,2,2,3）；competition：1,2,2,4。默认按规则文件（dense）。")
 @click.option("--rewards", default=None, help="前三名奖励（元），并列同奖，例如 500,300,200。默认按规则文件。")
 @rules_option()
+@click.option("--reason", default=None, metavar="原因",
+              help="更正已完成结果的原因（如 \"申诉复核：……\"），随更正记入历史记录；已完成的结果有变化时必须填写。")
 @click.option("--force", is_flag=True, help="替换已存在的汇总工作簿。")
 @click.option("--jobs", type=click.IntRange(1, 64), default=None, help="并行进程数。")
 @forms_option()
-def collect_command(directory, month, out, ledger, ranking, rewards, rules_file, force, jobs):
+def collect_command(directory, month, out, ledger, ranking, rewards, rules_file, reason, force, jobs):
     """汇总一个月已填写的考核表：检查、重新计分、排名、写入汇总表和历史记录。"""
     from .collect import parse_rewards
     from .monthly import close_month
@@ -454,20 +456,51 @@ def collect_command(directory, month, out, ledger, ranking, rewards, rules_file,
     amounts = None if rewards is None else parse_rewards(rewards)
     rules = load_rules_option(rules_file)
     report = close_month(directory, month, out=out, ledger=ledger, ranking=ranking, rewards=amounts, rules=rules,
-                         force=force, jobs=jobs)
+                         reason=reason, force=force, jobs=jobs)
     if report.recovered:
         click.echo(report.recovered)
     print_problems(report.problems)
-    if report.dropped:
-        shown = "、".join(report.dropped[:20]) + ("……" if len(report.dropped) > 20 else "")
-        click.echo(f"历史记录中本月原有 {len(report.dropped)} 人的记录已移除（本次未找到或未能读取其考核表）：{shown}")
     done = int((report.frame["out_status"] == "已完成").sum()) if len(report.frame) else 0
     click.echo(f"{report.month}：汇总 {len(report.frame)} 份（已完成 {done} 份），问题 {len(report.problems)} 个，"
                f"预警 {len(report.flags)} 人。")
+    for line in record_lines(report):
+        click.echo(line)
     click.echo(f"汇总表：{report.summary}")
     click.echo(f"历史记录：{report.ledger}")
     if report.problems:
         raise SystemExit(1)
+
+
+def record_lines(report) -> list[str]:
+    """What recording the month changed in the ledger, for the clerk: an upgrade of the ledger,
+    each correction with its reason, the workbooks withdrawn or back."""
+    from .ledger import CORRECTION, RESTORATION, WITHDRAWAL, describe_change
+
+    lines = []
+    if report.upgraded_from is not None:
+        lines.append(f"历史记录已从格式版本 {report.upgraded_from} 升级到当前版本；升级前的文件备份为 {report.backup}。")
+    record = report.record
+    if record is None:
+        return lines
+    corrections = record.of_kind(CORRECTION)
+    if corrections:
+        lines.append(f"更正 {len(corrections)} 人（原因：{corrections[0].run.reason}），更正前的结果已保留在历史记录中：")
+        for change in corrections:
+            lines.append(f"  {change.employee_id} {change.name}：{describe_change(change.before, change.after)}")
+    withdrawn = record.of_kind(WITHDRAWAL)
+    if withdrawn:
+        lines.append(f"撤回 {len(withdrawn)} 份（未完成的考核表这次没有找到或无法读取，已在历史记录中标记为撤回）："
+                     + _names(withdrawn))
+    restored = record.of_kind(RESTORATION)
+    if restored:
+        lines.append(f"恢复 {len(restored)} 份（之前撤回的考核表又读到了）：" + _names(restored))
+    return lines
+
+
+def _names(changes, most: int = 20) -> str:
+    """`E1 张三、E2 李四……`: the first `most` people of `changes`."""
+    shown = "、".join(f"{change.employee_id} {change.name}" for change in changes[:most])
+    return shown + ("……" if len(changes) > most else "")
 
 
 # --------------------------------------------------------------------- rules
@@ -589,49 +622,138 @@ def excel_install():
     click.echo("请重新启动 Excel；“绩效考核”选项卡出现即表示加载成功。")
 
 
-# --------------------------------------------------------------------- history
-@main.command("history")
-@click.argument("employee_id", metavar="工号")
-@click.option("--ledger", "ledger_file", default=None, type=click.Path(),
-              help="历史记录文件（默认：当前文件夹或 out 文件夹下的 xlkpi-ledger.sqlite）。")
-@forms_option()
-def history_command(employee_id, ledger_file):
-    """列出一名员工历月的考核结果，以及截至最近一个月的预警。"""
-    from .flags import flags_for
-    from .ledger import DEFAULT_LEDGER, Ledger, LedgerError
+# --------------------------------------------------------------------- history and reports
+def ledger_option():
+    return click.option("--ledger", "ledger_file", default=None, type=click.Path(),
+                        help="历史记录文件（默认：当前文件夹或 out 文件夹下的 xlkpi-ledger.sqlite）。")
+
+
+def find_ledger(ledger_file) -> Path:
+    """The ledger `--ledger` names, else where `xlkpi collect` puts it for the default `--out out`,
+    or the current folder.
+
+    Raises:
+        LedgerError: there is no such file.
+    """
+    from .ledger import DEFAULT_LEDGER, LedgerError
 
     if ledger_file:
         path = Path(ledger_file)
-    else:  # where `xlkpi collect` puts it for the default `--out out`, or the current folder
+    else:
         candidates = [Path(DEFAULT_LEDGER), Path("out") / DEFAULT_LEDGER]
         path = next((candidate for candidate in candidates if candidate.is_file()), candidates[0])
     if not path.is_file():
         raise LedgerError(f"历史记录文件 {path} 不存在。xlkpi collect 把它写在月份文件夹旁，请用 --ledger 指定，"
                           "例如 --ledger out/xlkpi-ledger.sqlite。")
+    return path
+
+
+@main.command("history")
+@click.argument("employee_id", metavar="工号")
+@ledger_option()
+@rules_option()
+@click.option("--all", "show_all", is_flag=True, help="也列出填写中的更新（默认只列更正、撤回和恢复）。")
+@forms_option()
+def history_command(employee_id, ledger_file, rules_file, show_all):
+    """列出一名员工历月的考核结果、更正记录、按季度和年度的调薪建议，以及截至最近一个月的预警。"""
+    from .flags import flags_for
+    from .report import person_periods
+    from .ledger import CORRECTION, RESTORATION, WITHDRAWAL, Ledger, LedgerError, describe_change
+
+    path = find_ledger(ledger_file)
+    rules = load_rules_option(rules_file)
     employee_id = employee_id.strip()
     with Ledger(path) as ledger:
         records = ledger.history(employee_id)
-    if not records:
+        changes = ledger.changes(employee_id=employee_id)
+        collected = ledger.collected_months()
+    if not records and not changes:
         raise LedgerError(f"历史记录 {path} 中没有工号 \"{employee_id}\" 的考核记录。")
     forms = {form.id: form.name for form in known_forms().values()}
 
     def cell(value):
         return "" if value is None else fmt_number(value)
 
-    latest = records[-1]
+    latest = records[-1] if records else changes[-1].before
     department = f"  {latest['department']}" if latest["department"] else ""
     click.echo(f"{latest['name']}（{latest['employee_id']}）{department}")
     rows = [["月份", "表单", "总分", "等级", "绩效金额", "排名", "状态"]]
     for record in records:
         rows.append([record["month"], forms.get(record["form_id"], record["form_id"]), cell(record["total"]),
                      cell(record["grade"]), cell(record["pay"]), cell(record["rank"]), record["status"] or ""])
-    for line in table(rows):
+    for line in table(rows) if records else ["没有有效的考核结果（已全部撤回）。"]:
         click.echo(line)
-    standing = flags_for(records)
-    if standing:
-        click.echo(f"预警（截至 {latest['month']}）：{'、'.join(standing)}")
-    else:
-        click.echo(f"无预警（截至 {latest['month']}）")
+    shown = changes if show_all else [change for change in changes if change.kind in (CORRECTION, WITHDRAWAL,
+                                                                                           RESTORATION)]
+    if shown:
+        click.echo("更正与撤回：" if not show_all else "全部变动：")
+        for change in shown:
+            who = f"，{change.run.user_name}" if change.run.user_name else ""
+            why = f"，原因：{change.run.reason}" if change.run.reason else ""
+            when = change.run.started_at.replace("T", " ")[:16]
+            click.echo(f"  {change.month}  {change.label}：{describe_change(change.before, change.after)}"
+                       f"（{when}{who}{why}）")
+    if records:
+        click.echo("调薪建议（按期间平均分）：")
+        rows = [["期间", "计入月数", "缺月", "平均分", "调薪建议"]]
+        for found in person_periods(records, collected, rules):
+            missing = "、".join(f"{month}（{why}）" for month, why in found["missing"])
+            rows.append([found["period"].label, found["months_counted"], missing, cell(found["average"]),
+                         found["pay_advice"] or ""])
+        for line in table(rows):
+            click.echo(f"  {line}")
+        standing = flags_for(records)
+        if standing:
+            click.echo(f"预警（截至 {latest['month']}）：{'、'.join(standing)}")
+        else:
+            click.echo(f"无预警（截至 {latest['month']}）")
+
+
+def report_path(ledger: Path, period) -> Path:
+    """Where a period's report goes by default: beside the ledger, `<period>_期间汇总.xlsx`."""
+    return ledger.parent / f"{period.label.replace('..', '至')}_期间汇总.xlsx"
+
+
+@main.command("report")
+@click.argument("period", metavar="期间")
+@ledger_option()
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="报表工作簿（默认：历史记录文件旁的 <期间>_期间汇总.xlsx）。")
+@rules_option()
+@click.option("--force", is_flag=True, help="替换已存在的报表工作簿。")
+@forms_option()
+def report_command(period, ledger_file, out, rules_file, force):
+    """季度、年度或任意几个月的考核结果：平均分、排名、奖励、部门比较、调薪建议、更正记录。
+
+    期间写作 2026-Q4（季度）、2026（年度）、2026-07..2026-12（月份区间）或 2026-11（月份）。
+    只读取历史记录，不读取考核表。
+    """
+    from .periods import parse_period
+    from .report import period_report
+    from .report_book import write_report
+
+    period = parse_period(period)
+    path = find_ledger(ledger_file)
+    rules = load_rules_option(rules_file)
+    target = Path(out) if out else report_path(path, period)
+    if target.exists() and not force:
+        raise UsageError(f"报表文件 {target} 已存在；如需替换，请加 --force。")
+    report = period_report(period, path, rules)
+    written = write_report(target, report, force=force)
+    frame = report.employees
+    click.echo(f"{period.title}（{period.first} 至 {period.last}）：{len(frame)} 人，"
+               f"计入月份：{'、'.join(report.months)}。")
+    for why, months in report.not_counted_by_reason().items():
+        click.echo(f"未计入（{why}）：{'、'.join(months)}")
+    rewarded = frame[frame["reward"].notna()]
+    best = "、".join(report.best) if report.best else "无（没有部门达到参与评比的人数）"
+    click.echo(f"奖励 {len(rewarded)} 人，合计 {fmt_number(float(rewarded['reward'].sum()))} 元；最佳部门：{best}；"
+               f"更正与撤回 {len(report.changes)} 条。")
+    advice = frame["pay_advice"].fillna("无结果").value_counts()
+    listed = [band.advice for band in rules.pay] + ["无结果"]
+    click.echo("调薪建议：" + "，".join(f"{name} {int(advice.get(name, 0))} 人" for name in listed
+                                   if name != "无结果" or advice.get(name, 0)) + "。")
+    click.echo(f"报表：{written}")
 
 
 __all__ = ["main", "CommandError", "XlkpiGroup"]

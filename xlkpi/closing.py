@@ -102,9 +102,13 @@ def recover(summary) -> str | None:
     return done
 
 
-def commit_month(book: Ledger, month: str, rows, summary, data: bytes) -> None:
+def commit_month(book: Ledger, month: str, rows, summary, data: bytes, **record):
     """Record `rows` as the whole of `month` in the ledger `book` and put the summary bytes `data`
     at `summary`, both or neither (see the module's text). The caller holds `summary`'s `CloseLock`.
+    `record`: the run's reason, folder and kind (see `Ledger.stage_month`).
+
+    Returns:
+        What the ledger recorded (a `ledger.MonthRecord`).
 
     Raises:
         LedgerError: the ledger could not be written (then neither was the summary).
@@ -118,7 +122,7 @@ def commit_month(book: Ledger, month: str, rows, summary, data: bytes) -> None:
     except OSError as error:
         raise file_fault(error, summary, "写入汇总表") from None
     try:
-        book.stage_month(month, rows, whole_month=True)
+        recorded = book.stage_month(month, rows, whole_month=True, **record)
     except BaseException:
         _remove(new)
         raise
@@ -159,6 +163,7 @@ def commit_month(book: Ledger, month: str, rows, summary, data: bytes) -> None:
         raise
     _remove(old)
     _remove(intent)
+    return recorded
 
 
 def _undo(summary: Path, new: Path, old: Path, moved_old: bool, had_old: bool, *, placed: bool) -> None:

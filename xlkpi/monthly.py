@@ -24,7 +24,8 @@ from .closing import CloseLock, commit_month, recover
 from .collect import check_rewards, collect_compact
 from .errors import Problem, UsageError, short_path
 from .flags import flags_for, quarter_of
-from .ledger import DEFAULT_LEDGER, Ledger
+from .forms import known_forms
+from .ledger import DEFAULT_LEDGER, Ledger, MonthRecord
 from .periods import parse_month
 from .summary import summary_bytes
 
@@ -33,7 +34,9 @@ from .summary import summary_bytes
 class MonthReport:
     """What closing a month did: the month, its frame (as `collect_month` gives it, without the
     `in_` columns: what the ledger and the summary show), every problem (a `ProblemList`), the
-    flags standing, and the summary and ledger files written."""
+    flags standing, the summary and ledger files written, what recording the month in the ledger
+    did (a `ledger.MonthRecord`: corrections, withdrawals …), and the ledger's earlier schema
+    version and its backup when opening it upgraded it."""
 
     month: str
     frame: object
@@ -43,6 +46,9 @@ class MonthReport:
     ledger: Path | None = None
     dropped: list = field(default_factory=list)
     recovered: str | None = None
+    record: MonthRecord | None = None
+    upgraded_from: int | None = None
+    backup: Path | None = None
 
 
 def resolve_directory(directory, month: str | None):
@@ -132,6 +138,14 @@ class _Block:
         self.frame = frame
         self.output_names = outputs
         self.values = {}
+        self.own_outputs = {}
+
+    def own(self, form_id) -> frozenset | None:
+        """The `out_` names of a form (None for a form not known: all are kept)."""
+        if form_id not in self.own_outputs:
+            form = known_forms().get(form_id)
+            self.own_outputs[form_id] = None if form is None else frozenset(form.output_names())
+        return self.own_outputs[form_id]
 
     def field(self, key: str) -> list:
         """The block's values of one field of `_ROW_FIELDS`, or of `outputs` (a tuple of the `out_`
@@ -158,8 +172,9 @@ class _Block:
 
 
 class _LedgerRow(Mapping):
-    """One ledger row (see `Ledger.record_month`): the row `index` of a `_Block`. Its `outputs`, every
-    `out_` value of the month's frame, is made into a dict when it is read."""
+    """One ledger row (see `Ledger.record_month`): the row `index` of a `_Block`. Its `outputs`, the
+    `out_` values of the row's form (the frame's blank columns of other forms left out), is made
+    into a dict when it is read."""
 
     __slots__ = ("block", "index")
 
@@ -168,7 +183,9 @@ class _LedgerRow(Mapping):
 
     def __getitem__(self, key):
         if key == "outputs":
-            return dict(zip(self.block.output_names, self.block.field("outputs")[self.index]))
+            own = self.block.own(self.block.field("form_id")[self.index])
+            return {name: value for name, value in zip(self.block.output_names, self.block.field("outputs")[self.index])
+                    if value is not None or own is None or name in own}
         if key not in _ROW_FIELDS:
             raise KeyError(key)
         return self.block.field(key)[self.index]
@@ -250,7 +267,8 @@ def standing_flags(histories: dict, rows, month: str) -> dict:
 
 
 def close_month(directory, month: str | None = None, *, out=None, ledger=None, ranking: str | None = None,
-                rewards=None, rules=None, force: bool = False, jobs: int | None = None) -> MonthReport:
+                rewards=None, rules=None, reason: str | None = None, force: bool = False,
+                jobs: int | None = None) -> MonthReport:
     """Collect `directory`, record the month in the ledger and write the summary.
 
     Args:
@@ -261,15 +279,18 @@ def close_month(directory, month: str | None = None, *, out=None, ledger=None, r
         rules: the `rules.Rules` to rank and reward by (default: the default rules).
         ranking: `dense` (中国式排名) or `competition`, replacing the rules' ranking.
         rewards: the top-three rewards, ties rewarded equally, replacing the rules' month rewards.
+        reason: why results already recorded as complete change (申诉复核…); see `ledger.py`.
         force: replace an existing summary.
 
-    The ledger's rows of the month are replaced whole (`MonthReport.dropped`: the employees recorded
-    before whose workbooks are gone or unreadable now), and the summary put in place, as one
+    The folder is the whole month: an employee recorded before whose workbook is gone or
+    unreadable now is marked withdrawn in the ledger (`MonthReport.dropped`; a correction when the
+    result was complete), never deleted. The ledger's month and the summary are put in place as one
     transaction (`closing.commit_month`); a close interrupted before is finished or undone first.
 
     Raises:
         UsageError: the summary exists and `force` is not given; no workbook found; bad rewards;
             another close is writing the same summary.
+        CorrectionRefused: a complete result would change and no reason was given; nothing is written.
         LedgerError, FileFault: the ledger or the summary could not be written (then neither was).
     """
     rewards = None if rewards is None else check_rewards(rewards)
@@ -297,12 +318,13 @@ def close_month(directory, month: str | None = None, *, out=None, ledger=None, r
             flags = standing_flags(histories, rows, month)
             del histories
             data = summary_bytes(frame, problems, month, flags)
-            before = book.month_employees(month)
-            commit_month(book, month, rows, summary_path, data)
+            record = commit_month(book, month, rows, summary_path, data, reason=reason, folder=root.resolve(),
+                                  kind="collect")
+            upgraded_from, backup = book.upgraded_from, book.backup
         del data
-    recorded = {str(employee) for employee in frame["hdr_employee_id"].tolist()} if len(frame) else set()
-    dropped = [employee for employee in before if employee not in recorded]
-    return MonthReport(month, frame, problems, flags, summary_path, ledger_path, dropped, recovered)
+    dropped = [change.employee_id for change in record.changes if change.after is None]
+    return MonthReport(month, frame, problems, flags, summary_path, ledger_path, dropped, recovered, record,
+                       upgraded_from, backup)
 
 
 def _most_recorded_month(root: Path, **options) -> str:

@@ -133,6 +133,7 @@ class _Book:
         self.text = add({**base, "border": 1})
         self.number = add({**base, "border": 1, "num_format": "0.00"})
         self.integer = add({**base, "border": 1, "num_format": "0"})
+        self.percent = add({**base, "border": 1, "num_format": "0.0%"})
         self.title = add({**base, "bold": True, "font_size": 14})
         self.used = set()
         self.bodies = {}  # sheet name → _Body

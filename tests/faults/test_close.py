@@ -19,6 +19,8 @@ from tests.cli import run_cli
 from tests.faults.proc import KILLED, run_forked
 from tests.faults.workbooks import MONTH, fill, fill_complete, month_of
 
+# E1's result, complete, is changed again and again below: a correction, which needs a reason (see ledger.py)
+REASON = ("--reason", "复核：张三的分数更正")
 LINES = ["E1,张三,客服部,电话专员,李四", "E2,王五,客服部,客服专员（门市）,李四", "E3,赵六,销售部,电话专员,钱七"]
 
 
@@ -77,7 +79,7 @@ def test_a_process_stopped_at_any_point_leaves_the_old_or_the_new_month(month, t
               (ledger_module.Ledger, "stage_month"), (ledger_module.Ledger, "commit")]
     seen, point = set(), 1
     while True:
-        code = run_forked(["collect", folder, "--force", "--jobs", "1"], out=out, crash_at=point, points=points)
+        code = run_forked(["collect", folder, "--force", "--jobs", "1", *REASON], out=out, crash_at=point, points=points)
         summary = folder.parent / f"{MONTH}_汇总.xlsx"
         with CloseLock(summary):
             recover(summary)
@@ -91,7 +93,7 @@ def test_a_process_stopped_at_any_point_leaves_the_old_or_the_new_month(month, t
         point += 1
     assert seen == {True, False} and point > 8  # both outcomes were met, at many points
     # every re-run afterwards works
-    assert run_cli("collect", folder, "--force", "--jobs", "1").exit_code == 1
+    assert run_cli("collect", folder, "--force", "--jobs", "1", *REASON).exit_code == 1
     assert agree(*state(folder.parent))
 
 
@@ -102,10 +104,10 @@ def test_the_next_run_finishes_an_interrupted_close(month, tmp_path):
     # stopped just after the commit: the ledger holds the new month, the summary is the new one
     # already (renamed before the commit), the old one still aside with the intent record
     points = [(ledger_module.Ledger, "commit")]
-    assert run_forked(["collect", folder, "--force", "--jobs", "1"], out=out, crash_at=2, points=points) == KILLED
+    assert run_forked(["collect", folder, "--force", "--jobs", "1", *REASON], out=out, crash_at=2, points=points) == KILLED
     summary = folder.parent / f"{MONTH}_汇总.xlsx"
     assert Path(str(summary.parent / f".{summary.name}.xlkpi-close.json")).exists()
-    result = run_cli("collect", folder, "--force", "--jobs", "1")
+    result = run_cli("collect", folder, "--force", "--jobs", "1", *REASON)
     assert "上次汇总 2026-11 时进程被中断：历史记录已写入" in result.output
     assert agree(*state(folder.parent)) and state(folder.parent) != old
     assert sorted(path.name for path in folder.parent.iterdir() if path.name.startswith(".")) == []
@@ -116,7 +118,7 @@ def test_a_full_disk_at_any_point_leaves_the_old_month(month, tmp_path, limit):
     folder, old = month
     change_e1(folder)
     out = tmp_path / "child.txt"
-    code = run_forked(["collect", folder, "--force", "--jobs", "1"], out=out, file_size=limit)
+    code = run_forked(["collect", folder, "--force", "--jobs", "1", *REASON], out=out, file_size=limit)
     text = out.read_text()
     assert "Traceback" not in text and code in (0, 1), text
     now = state(folder.parent)
@@ -124,7 +126,7 @@ def test_a_full_disk_at_any_point_leaves_the_old_month(month, tmp_path, limit):
     if now == old:  # refused: said where and why, in Chinese
         assert "Error: " in text and ("汇总表" in text or "历史记录" in text), text
         assert "File too large" in text or "disk I/O error" in text, text
-    assert run_cli("collect", folder, "--force", "--jobs", "1").exit_code == 1  # and the re-run works
+    assert run_cli("collect", folder, "--force", "--jobs", "1", *REASON).exit_code == 1  # and the re-run works
     assert agree(*state(folder.parent)) and state(folder.parent) != old
 
 
@@ -135,7 +137,7 @@ def test_a_locked_ledger_is_named_and_nothing_is_written(month, monkeypatch):
     holder = sqlite3.connect(folder.parent / "xlkpi-ledger.sqlite", isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     try:
-        result = run_cli("collect", folder, "--force", "--jobs", "1")
+        result = run_cli("collect", folder, "--force", "--jobs", "1", *REASON)
     finally:
         holder.execute("ROLLBACK")
         holder.close()
@@ -149,7 +151,7 @@ def test_a_ledger_that_is_not_one_is_named(month, tmp_path):
     folder, old = month
     other = tmp_path / "other.sqlite"
     other.write_bytes(b"not a database at all" * 100)
-    result = run_cli("collect", folder, "--force", "--jobs", "1", "--ledger", other)
+    result = run_cli("collect", folder, "--force", "--jobs", "1", *REASON, "--ledger", other)
     assert result.exit_code == 1 and "不是 xlkpi 的历史记录文件" in result.output and "other.sqlite" in result.output
     assert state(folder.parent) == old
 
@@ -160,7 +162,7 @@ def test_a_folder_at_the_output_path_is_refused_before_anything(month, tmp_path,
     target = tmp_path / "a-folder"
     target.mkdir()
     option = "--out" if where == "summary" else "--ledger"
-    result = run_cli("collect", folder, "--force", "--jobs", "1", option, target)
+    result = run_cli("collect", folder, "--force", "--jobs", "1", *REASON, option, target)
     assert result.exit_code == 2 and "是一个文件夹" in result.output and "a-folder" in result.output
     assert state(folder.parent) == old
 
@@ -176,21 +178,24 @@ def test_a_summary_that_cannot_be_put_in_place_leaves_both_as_they_were(month, m
         return real(source, target)
 
     monkeypatch.setattr(closing.os, "replace", refuse)
-    result = run_cli("collect", folder, "--force", "--jobs", "1")
+    result = run_cli("collect", folder, "--force", "--jobs", "1", *REASON)
     assert result.exit_code == 1 and "未能放到位" in result.output and "没有权限" in result.output
     monkeypatch.undo()
     assert state(folder.parent) == old
-    assert run_cli("collect", folder, "--force", "--jobs", "1").exit_code == 1
+    assert run_cli("collect", folder, "--force", "--jobs", "1", *REASON).exit_code == 1
 
 
-def test_gone_and_damaged_workbooks_leave_no_row_behind(month):
+def test_gone_and_damaged_workbooks_are_withdrawn(month):
     folder, _ = month
     (folder / "客服部" / "E2_王五_客服专员（门市）.xlsx").unlink()
     (folder / "销售部" / "E3_赵六_电话专员.xlsx").write_bytes(b"damaged")
-    result = run_cli("collect", folder, "--force", "--jobs", "1")
+    result = run_cli("collect", folder, "--force", "--jobs", "1", *REASON)
     ledger, summary = state(folder.parent)
     assert set(ledger) == {"E1"} and agree(ledger, summary)
-    assert "原有 2 人的记录已移除" in result.output and "E2、E3" in result.output
+    # E2's result was complete: its withdrawal is a correction; E3's was not
+    assert "更正 1 人（原因：复核：张三的分数更正），更正前的结果已保留在历史记录中：" in result.output
+    assert "  E2 王五：考核表没有找到或无法读取（原为 客服部/E2_王五_客服专员（门市）.xlsx" in result.output
+    assert "撤回 1 份（未完成的考核表这次没有找到或无法读取，已在历史记录中标记为撤回）：E3 赵六" in result.output
 
 
 @pytest.mark.parametrize("rewards", ["inf,300,200", "1e309,300,200", "nan,1,1", "500,-300,200", "500,abc",
@@ -210,7 +215,7 @@ def test_a_stale_aside_summary_is_removed(month):
     aside = summary.with_name(f".{summary.name}.xlkpi-new")
     aside.write_bytes(b"half a summary")
     change_e1(folder)
-    assert run_cli("collect", folder, "--force", "--jobs", "1").exit_code == 1
+    assert run_cli("collect", folder, "--force", "--jobs", "1", *REASON).exit_code == 1
     assert not aside.exists() and agree(*state(folder.parent))
 
 

@@ -65,7 +65,7 @@ def test_schema_version(tmp_path):
 def test_record_and_read(tmp_path):
     path = tmp_path / "ledger.sqlite"
     with Ledger(path) as ledger:
-        assert ledger.record_month("2026-01", [result("E1", 85.5, rank=2), result("E2", 91, rank=1)]) == 2
+        assert ledger.record_month("2026-01", [result("E1", 85.5, rank=2), result("E2", 91, rank=1)]).recorded == 2
         (row,) = ledger.history("E1")
     assert row["month"] == "2026-01"
     assert row["total"] == 85.5
@@ -148,7 +148,7 @@ def test_failure_after_the_delete_leaves_the_ledger_as_it_was(tmp_path):
 
 def test_an_iterator_of_rows_is_read_once(tmp_path):
     with Ledger(tmp_path / "ledger.sqlite") as ledger:
-        assert ledger.record_month("2026-01", iter([result("E1", 80), result("E2", 70)])) == 2
+        assert ledger.record_month("2026-01", iter([result("E1", 80), result("E2", 70)])).recorded == 2
         assert [(row["employee_id"], row["total"]) for row in ledger.month_rows("2026-01")] == [
             ("E1", 80.0), ("E2", 70.0)]
 
@@ -179,7 +179,7 @@ def test_a_collection_of_rows_is_written_as_it_is_made(tmp_path):
 
     path = tmp_path / "ledger.sqlite"
     with Ledger(path) as ledger:
-        assert ledger.record_month("2026-01", Rows()) == 300
+        assert ledger.record_month("2026-01", Rows()).recorded == 300
         rows = ledger.month_rows("2026-01")
     assert held["most"] <= 2
     assert [(row["employee_id"], row["total"], row["rank"]) for row in rows] == [

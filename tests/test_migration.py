@@ -113,3 +113,20 @@ def test_results_of_0_1_are_corrected_like_any_other(old_ledger):
         assert (change.kind, change.before["total"], change.after["total"]) == (CORRECTION, complete["total"],
                                                                                 complete["total"] + 1)
         assert change.before["recorded_at"] == complete["recorded_at"]
+
+
+def test_collect_upgrades_the_ledger_and_says_so(old_ledger):
+    """`xlkpi collect` into the folder of a 0.1 ledger: upgraded, told, the earlier months kept."""
+    from .cli import run_cli
+
+    out = old_ledger.parent
+    before = v1_rows(old_ledger)
+    assert run_cli("generate", "--month", "2027-01", "--out", out, "--jobs", 1).exit_code == 0
+    run = run_cli("collect", out, "--month", "2027-01", "--jobs", 1)
+    assert run.exit_code == 1  # the workbooks are blank: a problem for each item
+    assert run.stdout.splitlines()[1] == (f"历史记录已从格式版本 1 升级到当前版本；升级前的文件备份为 "
+                                          f"{out / 'xlkpi-ledger.sqlite.schema-1.bak'}。")
+    assert v1_rows(old_ledger)[:len(before)] == before
+    with Ledger(old_ledger) as ledger:
+        assert ledger.months() == ["2026-09", "2026-10", "2026-11", "2026-12", "2027-01"]
+        assert [run.kind for run in ledger.runs()][-2:] == ["migration", "collect"]

@@ -164,10 +164,16 @@ def forms_check(files):
     每个问题一行，写到 stderr：`文件:行: 位置 [代码]: 说明`。
     全部文件通过检查时退出码为 0，否则为 1。
     """
+    check_files(files, check_form_file)
+
+
+def check_files(files, check) -> None:
+    """Check each file with `check` (file → (result, problems)): every problem on its own line to
+    stderr, then a count; exit status 1 when any file has a problem."""
     failed = 0
     count = 0
     for file in files:
-        _, problems = check_form_file(file)
+        _, problems = check(file)
         for problem in problems:
             click.echo(str(problem), err=True)
         count += len(problems)
@@ -522,17 +528,7 @@ def rules_check(files):
     """检查规则文件，报告每个文件的全部问题（每个问题一行，写到 stderr）。"""
     from .rules import check_rules_file
 
-    failed = count = 0
-    for file in files:
-        _, problems = check_rules_file(file)
-        for problem in problems:
-            click.echo(str(problem), err=True)
-        count += len(problems)
-        failed += bool(problems)
-    if failed:
-        click.echo(f"发现 {count} 个问题：{failed} 个文件未通过检查，{len(files) - failed} 个文件通过检查。")
-        click.get_current_context().exit(1)
-    click.echo(f"{len(files)} 个文件通过检查。")
+    check_files(files, check_rules_file)
 
 
 @rules_group.command("show")

@@ -137,11 +137,6 @@ class MonthRecord:
         """The changes of one kind."""
         return [change for change in self.changes if change.kind == kind]
 
-    def __eq__(self, other):
-        if isinstance(other, int):  # `record_month(...) == 2`: the rows recorded
-            return self.recorded == other
-        return NotImplemented if not isinstance(other, MonthRecord) else vars(self) == vars(other)
-
 
 def _now() -> str:
     return _dt.datetime.now().isoformat(timespec="seconds")

@@ -23,8 +23,8 @@ RESULT_COLUMNS = ("month", "employee_id", "name", "department", "form_id", "form
 VERSION_COLUMNS = (*RESULT_COLUMNS, "run_id", "withdrawn_run")
 RUN_COLUMNS = ("run_id", "month", "kind", "started_at", "folder", "reason", "user_name", "program")
 
-_RESULTS_TABLE = """
-CREATE TABLE results (
+# the columns of a result as the v1 table declared them
+_RESULT_DEFINITIONS = """
     month        TEXT    NOT NULL,
     employee_id  TEXT    NOT NULL,
     name         TEXT    NOT NULL,
@@ -38,9 +38,7 @@ CREATE TABLE results (
     rank         INTEGER,
     file         TEXT,
     outputs      TEXT    NOT NULL,
-    recorded_at  TEXT    NOT NULL,
-    PRIMARY KEY (month, employee_id)
-)"""
+    recorded_at  TEXT    NOT NULL,"""
 
 _V2_TABLES = [
     """
@@ -59,23 +57,9 @@ CREATE TABLE runs (
     user_name    TEXT,
     program      TEXT
 )""",
-    """
+    f"""
 CREATE TABLE earlier_results (
-    version_id   INTEGER NOT NULL PRIMARY KEY,
-    month        TEXT    NOT NULL,
-    employee_id  TEXT    NOT NULL,
-    name         TEXT    NOT NULL,
-    department   TEXT    NOT NULL,
-    form_id      TEXT    NOT NULL,
-    form_version INTEGER,
-    total        REAL,
-    grade,
-    pay          REAL,
-    status       TEXT,
-    rank         INTEGER,
-    file         TEXT,
-    outputs      TEXT    NOT NULL,
-    recorded_at  TEXT    NOT NULL,
+    version_id   INTEGER NOT NULL PRIMARY KEY,{_RESULT_DEFINITIONS}
     run_id       INTEGER,
     withdrawn_run INTEGER,
     replaced_run INTEGER NOT NULL,
@@ -87,7 +71,12 @@ CREATE TABLE earlier_results (
 
 # a new ledger: the current schema at once
 CREATE = [
-    _RESULTS_TABLE.replace("    PRIMARY KEY", "    run_id       INTEGER,\n    withdrawn_run INTEGER,\n    PRIMARY KEY"),
+    f"""
+CREATE TABLE results ({_RESULT_DEFINITIONS}
+    run_id       INTEGER,
+    withdrawn_run INTEGER,
+    PRIMARY KEY (month, employee_id)
+)""",
     "CREATE INDEX results_employee ON results (employee_id, month)",
     *_V2_TABLES,
 ]
@@ -111,8 +100,6 @@ _VERSION_COLUMNS = ", ".join(VERSION_COLUMNS)
 
 # ----------------------------------------------------------------- writing
 SET_INFO_INSERT = "INSERT INTO ledger_info (name, value) VALUES (?, ?)"
-SET_INFO_UPDATE = "UPDATE ledger_info SET value = ? WHERE name = ?"
-GET_INFO = "SELECT value FROM ledger_info WHERE name = ?"
 ADD_RUN = f"INSERT INTO runs ({', '.join(RUN_COLUMNS[1:])}) VALUES ({', '.join('?' for _ in RUN_COLUMNS[1:])})"
 INSERT_RESULT = (f"INSERT INTO results ({_VERSION_COLUMNS}) "
                  f"VALUES ({', '.join('?' for _ in VERSION_COLUMNS)})")
@@ -135,8 +122,6 @@ MONTH_STATE = (f"SELECT {', '.join(column for column in VERSION_COLUMNS if colum
                "FROM results WHERE month = ? ORDER BY employee_id")
 LAST_RUN_OF_MONTH = "SELECT max(run_id) FROM runs WHERE month = ?"
 MONTH_EMPLOYEES = "SELECT employee_id FROM results WHERE withdrawn_run IS NULL AND month = ? ORDER BY employee_id"
-MONTH_STATE = (f"SELECT {_VERSION_COLUMNS} FROM results WHERE month = ? ORDER BY employee_id")
-LAST_RUN_OF_MONTH = "SELECT max(run_id) FROM runs WHERE month = ?"
 PERIOD_RESULTS = ("SELECT month, employee_id, name, department, form_id, total, grade, pay, status "
                   "FROM results WHERE withdrawn_run IS NULL AND month >= ? AND month <= ? "
                   "ORDER BY employee_id, month")
@@ -147,7 +132,6 @@ RUNS = f"SELECT {', '.join(RUN_COLUMNS)} FROM runs ORDER BY run_id"
 # every version of the results of one employee, or of a run of months: the earlier ones, then the current
 EMPLOYEE_EARLIER = (f"SELECT {_VERSION_COLUMNS}, replaced_run, change FROM earlier_results WHERE employee_id = ? "
                     "ORDER BY month, version_id")
-EMPLOYEE_WITHDRAWN = f"SELECT {_VERSION_COLUMNS} FROM results WHERE employee_id = ? AND withdrawn_run IS NOT NULL"
 EMPLOYEE_VERSIONS_NOW = f"SELECT {_VERSION_COLUMNS} FROM results WHERE employee_id = ? ORDER BY month"
 PERIOD_EARLIER = (f"SELECT {_VERSION_COLUMNS}, replaced_run, change FROM earlier_results "
                   "WHERE month >= ? AND month <= ? ORDER BY month, employee_id, version_id")
@@ -155,7 +139,6 @@ PERIOD_CHANGED_NOW = (f"SELECT {_VERSION_COLUMNS} FROM results WHERE month >= ? 
                       "(withdrawn_run IS NOT NULL OR EXISTS (SELECT 1 FROM earlier_results e "
                       "WHERE e.month = results.month AND e.employee_id = results.employee_id)) "
                       "ORDER BY month, employee_id")
-COUNT_RESULTS = "SELECT count(*) FROM results"
 
 
 class SqliteDatabase:

@@ -130,3 +130,15 @@ def test_collect_upgrades_the_ledger_and_says_so(old_ledger):
     with Ledger(old_ledger) as ledger:
         assert ledger.months() == ["2026-09", "2026-10", "2026-11", "2026-12", "2027-01"]
         assert [run.kind for run in ledger.runs()][-2:] == ["migration", "collect"]
+
+
+def test_no_upgrade_without_its_backup(old_ledger):
+    before = old_ledger.read_bytes()
+    backup = old_ledger.with_name("xlkpi-ledger.sqlite.schema-1.bak")
+    backup.mkdir()  # a folder where the copy should go: it cannot be written
+    with pytest.raises(LedgerError) as raised:
+        Ledger(old_ledger)
+    assert str(raised.value).startswith(f"历史记录文件 {old_ledger} 需要从格式版本 1 升级，升级前无法在旁边保存备份 "
+                                        "xlkpi-ledger.sqlite.schema-1.bak（")
+    assert str(raised.value).endswith("），文件保持原样。")
+    assert old_ledger.read_bytes() == before

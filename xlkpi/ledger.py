@@ -228,7 +228,11 @@ class Ledger:
         """Upgrade from `version`, step by step, inside the open transaction; keep a copy of the
         file as it was beside it first (`<name>.schema-<version>.bak`)."""
         backup = self.path.with_name(f"{self.path.name}.schema-{version}.bak")
-        self._db.backup_to(backup)
+        try:
+            self._db.backup_to(backup)
+        except OSError as error:
+            raise LedgerError(f"历史记录文件 {self.path} 需要从格式版本 {version} 升级，升级前无法在旁边保存备份 "
+                              f"{backup.name}（{error.strerror or error}），文件保持原样。") from None
         for step in range(version, SCHEMA_VERSION):
             for statement in sql.MIGRATIONS[step]:
                 self._db.execute(statement)

@@ -365,6 +365,22 @@ def test_three_months_history_and_flags(tmp_path):
         "E101": "连续三次第一", "E102": "", "E103": "连续3个月低于70分"}
     assert {employee: row["总分"] for employee, row in rows.items()} == {"E101": 100, "E102": 98, "E103": 60}
 
+    # the quarter so far, from the ledger: October and November collected, December not yet
+    report = run("report", "2026-Q4", "--ledger", ledger)
+    assert report.exit_code == 0, report.output
+    assert report.stdout.splitlines()[:2] == ["2026年第4季度（2026-10 至 2026-12）：3 人，计入月份：2026-10、2026-11。",
+                                              "未计入（未汇总）：2026-12"]
+    quarter = list(openpyxl.load_workbook(out / "2026-Q4_期间汇总.xlsx")["期间汇总"].iter_rows(min_row=4,
+                                                                                              values_only=True))
+    # E101 100, 100; E102 95 (专业技能 5), 98 (考勤 1 次): 96.5; E103 69.5, 60: 64.75, under 70, no reward;
+    # 绩效金额 summed: 300 + 300, 300 + 300, 100 + 100
+    assert [(found[0], found[4], found[5], found[8], found[10], found[11], found[12], found[14]) for found in quarter] == [
+        ("E101", 100, 100, 100, 600, 1, 500, "上调基础工资10%"),
+        ("E102", 95, 98, 96.5, 600, 2, 300, "上调基础工资10%"),
+        ("E103", 69.5, 60, 64.75, 200, 3, None, "降薪或培训"),
+    ]
+    assert quarter[2][13] == "平均分 64.75 低于 70 分"
+
 
 # ------------------------------------------------------------------- closing a month in little memory
 def test_close_month_frame_is_collect_month_without_inputs(month_dir):

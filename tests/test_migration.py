@@ -142,3 +142,24 @@ def test_no_upgrade_without_its_backup(old_ledger):
                                         "xlkpi-ledger.sqlite.schema-1.bak（")
     assert str(raised.value).endswith("），文件保持原样。")
     assert old_ledger.read_bytes() == before
+
+
+def test_report_and_history_upgrade_and_say_so(old_ledger, tmp_path):
+    from .cli import run_cli
+
+    run = run_cli("report", "2026-Q4", "--ledger", old_ledger, "--out", tmp_path / "q4.xlsx")
+    assert run.exit_code == 0
+    told = f"历史记录已从格式版本 1 升级到当前版本；升级前的文件备份为 {old_ledger}.schema-1.bak。\n"
+    assert run.stderr == told
+    assert run.stdout.splitlines()[0] == "2026年第4季度（2026-10 至 2026-12）：12 人，计入月份：2026-10、2026-11、2026-12。"
+    again = run_cli("history", "E1001", "--ledger", old_ledger)
+    assert again.exit_code == 0 and again.stderr == ""  # upgraded once
+
+
+def test_history_upgrades_and_says_so(old_ledger):
+    from .cli import run_cli
+
+    run = run_cli("history", "E1001", "--ledger", old_ledger)
+    assert run.exit_code == 0
+    assert run.stderr == f"历史记录已从格式版本 1 升级到当前版本；升级前的文件备份为 {old_ledger}.schema-1.bak。\n"
+    assert run.stdout.splitlines()[0] == "王丽娜（E1001）  客服部"

@@ -477,14 +477,20 @@ def collect_command(directory, month, out, ledger, ranking, rewards, rules_file,
         raise SystemExit(1)
 
 
+def upgrade_lines(opened) -> list[str]:
+    """The line telling that opening the ledger upgraded it (`opened`: anything with `upgraded_from`
+    and `backup`, such as a `Ledger`), or none."""
+    if getattr(opened, "upgraded_from", None) is None:
+        return []
+    return [f"历史记录已从格式版本 {opened.upgraded_from} 升级到当前版本；升级前的文件备份为 {opened.backup}。"]
+
+
 def record_lines(report) -> list[str]:
     """What recording the month changed in the ledger, for the clerk: an upgrade of the ledger,
     each correction with its reason, the workbooks withdrawn or back."""
     from .ledger import CORRECTION, RESTORATION, WITHDRAWAL, describe_change
 
-    lines = []
-    if report.upgraded_from is not None:
-        lines.append(f"历史记录已从格式版本 {report.upgraded_from} 升级到当前版本；升级前的文件备份为 {report.backup}。")
+    lines = upgrade_lines(report)
     record = report.record
     if record is None:
         return lines
@@ -663,6 +669,8 @@ def history_command(employee_id, ledger_file, rules_file, show_all):
         records = ledger.history(employee_id)
         changes = ledger.changes(employee_id=employee_id)
         collected = ledger.collected_months()
+    for line in upgrade_lines(ledger):
+        click.echo(line, err=True)
     if not records and not changes:
         raise LedgerError(f"历史记录 {path} 中没有工号 \"{employee_id}\" 的考核记录。")
     forms = {form.id: form.name for form in known_forms().values()}
@@ -735,6 +743,8 @@ def report_command(period, ledger_file, out, rules_file, force):
     if target.exists() and not force:
         raise UsageError(f"报表文件 {target} 已存在；如需替换，请加 --force。")
     report = period_report(period, path, rules)
+    for line in upgrade_lines(report):
+        click.echo(line, err=True)
     written = write_report(target, report, force=force)
     frame = report.employees
     click.echo(f"{period.title}（{period.first} 至 {period.last}）：{len(frame)} 人，"

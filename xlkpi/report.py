@@ -62,6 +62,8 @@ class PeriodReport:
         changes: the corrections, withdrawals and restorations recorded for the period's months
             (`CHANGE_COLUMNS`).
         ledger: the ledger file read.
+        upgraded_from, backup: the ledger's earlier schema version and the copy kept of it, when
+            reading it upgraded it (see `ledger.Ledger`).
     """
 
     period: Period
@@ -75,6 +77,8 @@ class PeriodReport:
     best: list = field(default_factory=list)
     changes: object = None
     ledger: Path | None = None
+    upgraded_from: int | None = None
+    backup: Path | None = None
 
     def not_counted_by_reason(self) -> dict:
         """why → the months of the period not counted for that reason, oldest first."""
@@ -198,6 +202,7 @@ def period_report(period, ledger=DEFAULT_LEDGER, rules=None) -> PeriodReport:
                 if employee in rows and month >= _flag_start(period.last):
                     histories[employee].append({"month": month, "total": total, "rank": rank})
         changes = book.changes(first=period.first, last=period.last, kinds=(CORRECTION, WITHDRAWAL, RESTORATION))
+        upgraded_from, backup = book.upgraded_from, book.backup
     if not rows:
         recorded = "、".join(months) if months else "无"
         raise LedgerError(f"历史记录 {path} 中没有 {period.label}（{period.first} 至 {period.last}）计入的考核结果"
@@ -207,7 +212,7 @@ def period_report(period, ledger=DEFAULT_LEDGER, rules=None) -> PeriodReport:
     departments, best = _departments(employees, rules)
     return PeriodReport(period, rules, months, not_counted, frame,
                         pd.DataFrame(departments, columns=DEPARTMENT_COLUMNS), _grades(pd, employees),
-                        _advice(pd, employees, rules), best, _changes(pd, changes), path)
+                        _advice(pd, employees, rules), best, _changes(pd, changes), path, upgraded_from, backup)
 
 
 def report_frame(period, ledger=DEFAULT_LEDGER, rules=None):

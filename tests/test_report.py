@@ -293,6 +293,9 @@ def test_skipped_months_do_not_count(ledger):
 
 
 def test_report_frame_is_the_employees(ledger):
+    import xlkpi
+
+    assert (xlkpi.period_report, xlkpi.report_frame) == (period_report, report_frame)
     frame = report_frame("2026-Q4", ledger)
     assert list(frame.columns[:6]) == ["employee_id", "name", "department", "form_id", "form_name", "months_counted"]
     assert list(frame.columns[-3:]) == ["2026-10", "2026-11", "2026-12"]

@@ -11,6 +11,7 @@ _API = {
     "builtin_forms": "forms", "check_form_file": "forms", "get_form": "forms", "load_form": "forms",
     "excel_round": "scoring", "score": "scoring",
     "render_workbook": "render", "generate_month": "batch", "collect_month": "collect", "score_frame": "vectorized",
+    "period_report": "report", "report_frame": "report", "load_rules": "rules",
 }
 
 __all__ = ["__version__", *_API]

@@ -473,3 +473,14 @@ def test_ledger_rows_are_made_a_block_at_a_time(monkeypatch):
     assert [dict(row) for row in rows] == expected
     assert [dict(row) for row in rows] == expected  # a collection: iterated again, the same rows
     assert list(next(iter(rows))) == list(expected[0])
+
+
+def test_workbooks_left_out_take_no_place(month_dir):
+    """E101 (100) has a second filled workbook: neither is recorded, and the group is ranked without
+    them — E102 and E103 (90) share first place and 500 元, E104 (80) is second with 300."""
+    shutil.copy2(month_dir / FILES["E101"], month_dir / "客服部" / "E101_王一_客服专员 副本.xlsx")
+    report = close_month(month_dir)
+    rows = {record["hdr_employee_id"]: (record["rank"], record["reward"])
+            for record in report.frame.to_dict("records") if record["form"] == "kefu_zhuanyuan"}
+    assert rows == {"E102": (1, 500), "E103": (1, 500), "E104": (2, 300)}
+    assert [problem.code for problem in report.problems].count("duplicate-employee") == 2

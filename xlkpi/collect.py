@@ -641,10 +641,27 @@ def collect_compact(directory, month: str | None = None, *, ranking: str | None 
     rules = (rules or default_rules()).replaced(ranking=ranking, month_rewards=rewards)
     keys = _ranked_order(pd, table.frame(pd, _KEY_COLUMNS), rules)
     frame = table.frame(pd, order=keys.index.to_numpy(), consume=True)
-    frame["rank"] = keys["rank"].reset_index(drop=True)
-    frame["reward"] = keys["reward"].reset_index(drop=True)
-    frame["reward_note"] = keys["reward_note"].reset_index(drop=True)
-    return frame, problems
+    return _with_ranks(frame, keys), problems
+
+
+def _with_ranks(frame, keys):
+    """`frame` (in the order of `keys`) with the ranks, rewards and notes of `keys`."""
+    for name in ("rank", "reward", "reward_note"):
+        frame[name] = keys[name].reset_index(drop=True)
+    return frame
+
+
+def rank_month(frame, rules=None, *, ranking: str | None = None, rewards=None):
+    """A month's frame (as `collect_month` gives it) ranked and rewarded again, and put in ranking
+    order: after rows were taken out of it (an employee's second workbook), so that what is left is
+    ranked among itself only. `rules`, `ranking`, `rewards`: as `collect_month`."""
+    import pandas as pd
+
+    if not len(frame):
+        return frame
+    rules = (rules or default_rules()).replaced(ranking=ranking, month_rewards=rewards)
+    keys = _ranked_order(pd, frame[_KEY_COLUMNS].reset_index(drop=True), rules)
+    return _with_ranks(frame.reset_index(drop=True).take(keys.index.to_numpy()).reset_index(drop=True), keys)
 
 
 def collect_month(directory, month: str | None = None, *, ranking: str | None = None, rewards=None, rules=None,

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .closing import CloseLock, commit_month, recover
-from .collect import check_rewards, collect_compact
+from .collect import check_rewards, collect_compact, rank_month
 from .errors import Problem, UsageError, short_path
 from .flags import flags_for, quarter_of
 from .forms import known_forms
@@ -311,7 +311,10 @@ def close_month(directory, month: str | None = None, *, out=None, ledger=None, r
         frame, problems = collect_compact(root, month, ranking=ranking, rewards=rewards, rules=rules, jobs=jobs,
                                           inputs=False)
         if len(frame):
-            frame = drop_duplicates(frame, problems)
+            kept = drop_duplicates(frame, problems)
+            if len(kept) < len(frame):  # ranked again without the workbooks left out
+                kept = rank_month(kept, rules, ranking=ranking, rewards=rewards)
+            frame = kept
         rows = ledger_rows(frame)
         with Ledger(ledger_path) as book:
             histories = earlier_histories(book, month)

@@ -1,8 +1,10 @@
-"""Random fillings of a form, band boundaries included.
+"""Fillings of a form for the parity tests (sheet vs engine), the benchmark and the demo.
 
-Used by the parity tests (sheet vs engine), the benchmark and the demo: each
-input gets a value a clerk could type, chosen often at or next to a band
-boundary, where rounding and `>=` / `<=` matter most.
+`random_filling`: each input gets a value a clerk could type, chosen often at or
+next to a band boundary, where rounding and `>=` / `<=` matter most.
+`boundary_fillings` (from `boundaries.py`): fillings drawn from the definition that
+land exactly on every threshold of the items and on every threshold of the outcomes
+(a total of exactly 90), and just beside; see `xlkpi.boundaries`.
 """
 
 from __future__ import annotations
@@ -154,3 +156,9 @@ def random_filling(form: Form, rng: random.Random, *, blank_rate: float = 0.0) -
         else:
             filling[spec.name] = random_value(form, spec, rng)
     return filling
+
+
+from .boundaries import Boundary, boundary_fillings  # noqa: E402  (boundaries.py does not import this module)
+
+__all__ = ["random_filling", "random_value", "boundary_candidates", "ratio_pair", "steps_boundaries",
+           "boundary_fillings", "Boundary"]

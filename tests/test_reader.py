@@ -186,3 +186,43 @@ def test_excel_escapes_in_texts_are_decoded_on_both_paths(tree_only, monkeypatch
     assert read() == expected
     for _ in tree_only():
         assert read() == expected
+
+
+def _with_extra_fields(data: bytes) -> bytes:
+    """The package rewritten with an extended-timestamp extra field in every local and central header,
+    as Info-ZIP, 7-Zip and the macOS archiver write them."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            copy = zipfile.ZipInfo(info.filename, info.date_time)
+            copy.compress_type = zipfile.ZIP_DEFLATED
+            copy.extra = b"UT\x05\x00\x03\x00\x00\x00\x00"
+            target.writestr(copy, source.read(info.filename))
+    return out.getvalue()
+
+
+def test_zip_headers_with_extra_fields(monkeypatch):
+    """Extra fields move each member's data further into the file: the reader must skip them."""
+    data = _with_extra_fields(_workbook())
+    assert b"UT\x05\x00" in data
+    for cache in ("_WORKBOOKS", "_RAW_PARTS", "_CHUNKS", "_TEXTS"):
+        monkeypatch.setattr(reader, cache, {})
+    book = WorkbookReader(io.BytesIO(data))
+    names = book.defined_names()
+    assert book.cell(*names["hdr_name"]).value == HEADER["name"]
+    assert book.cell(*names["in_info_mgmt_sup"]).value == 10
+    assert snapshot(data) == snapshot(_workbook())
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
+def test_members_compressed_otherwise_are_read_through_zipfile(method, monkeypatch):
+    """A package whose members are not stored or deflated is not the fast path's: zipfile reads it."""
+    source = zipfile.ZipFile(io.BytesIO(_workbook()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", method) as target:
+        for info in source.infolist():
+            target.writestr(info.filename, source.read(info.filename))
+    for cache in ("_WORKBOOKS", "_RAW_PARTS", "_CHUNKS", "_TEXTS"):
+        monkeypatch.setattr(reader, cache, {})
+    assert snapshot(out.getvalue()) == snapshot(_workbook())

@@ -560,3 +560,22 @@ def test_primitives_refuse_mismatched_lengths():
 def test_grade_defaults():
     assert [grade(t) for t in (90, 89.99, 80, 79.99, 70, 69.99)] == ["A", "B", "B", "C", "C", "D"]
     assert scoring.DEFAULT_GRADE_THRESHOLDS == (90.0, 80.0, 70.0)
+
+
+def test_level_score_takes_only_its_levels():
+    """The primitive checks the level itself (KPI functions and item_score call it on unchecked values)."""
+    assert level_score(10, [20, 10, 0]) == 10
+    assert level_score(0.0, [20, 10, 0]) == 0.0
+    with pytest.raises(ScoringError) as caught:
+        level_score(15, [20, 10, 0])
+    assert caught.value.code == "not-a-level"
+    assert str(caught.value) == "应为 20、10、0 之一，实际为 15。"
+
+
+def test_a_rater_error_names_that_rater_input():
+    """An unchecked value given straight to item_score: the error names the input it came from."""
+    form = get_form(DIANHUA)
+    item = next(item for item in form.items() if item.id == "info_mgmt")
+    with pytest.raises(ScoringError) as caught:
+        scoring.item_score(form, item, {"in_info_mgmt_self": 20.0, "in_info_mgmt_sup": 15.0})
+    assert (caught.value.name, caught.value.code) == ("in_info_mgmt_sup", "not-a-level")

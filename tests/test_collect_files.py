@@ -159,3 +159,62 @@ def test_the_month_records_the_refilled_workbook(month_dir, tmp_path):
                                 row["rank"], row["file"]) for row in rows}
     assert got == EXPECTED
     assert {path: path.read_bytes() for path in month.rglob("*") if path.is_file()} == before  # nothing touched
+
+
+def test_read_all_gives_each_workbook_with_what_was_typed(month_dir):
+    from xlkpi.collect import read_all
+
+    appraisals, problems = read_all(month_dir, MONTH, jobs=1)
+    assert problems == []
+    assert sorted(appraisal.file for appraisal in appraisals) == sorted(WORKBOOKS)
+    e101 = next(appraisal for appraisal in appraisals if appraisal.file == E101)
+    assert {name: value for name, value in e101.inputs.items() if value is not None} == {
+        name: float(value) if not isinstance(value, str) else value for name, value in FINAL.items()}
+    assert e101.outputs["out_total"] == 91
+
+
+def test_a_header_name_deleted_from_the_workbook(month_dir, tmp_path):
+    """A clerk deleted the defined name of a header cell: its text is blank, nothing fails."""
+    import io
+    import zipfile
+
+    from xlkpi.collect import read_appraisal
+
+    source = zipfile.ZipFile(month_dir / E101)
+    path = tmp_path / "no-name.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "xl/workbook.xml":
+                start = content.index(b'<definedName name="hdr_appraiser"')
+                content = content[:start] + content[content.index(b"</definedName>", start) + 14:]
+            target.writestr(info.filename, content)
+    assert b"hdr_appraiser" not in zipfile.ZipFile(io.BytesIO(path.read_bytes())).read("xl/workbook.xml")
+    appraisal, problems = read_appraisal(path, month=MONTH)
+    assert problems == []
+    assert appraisal.header["hdr_appraiser"] == "" and appraisal.header["hdr_name"] == "王一"
+    assert appraisal.outputs["out_total"] == 91
+
+
+@pytest.mark.libreoffice
+def test_a_workbook_saved_by_a_spreadsheet_keeps_its_results(soffice, month_dir, tmp_path):
+    """Recalculated and saved by LibreOffice, the workbook holds cached results: they agree with the
+    engine, so no problem; a cached result that does not is reported."""
+    from xlkpi.collect import read_appraisal
+    from xlkpi.libreoffice import convert
+
+    (saved,) = convert([month_dir / E101], tmp_path / "saved", "xlsx")
+    appraisal, problems = read_appraisal(saved, month=MONTH)
+    assert [str(problem) for problem in problems] == []
+    assert appraisal.outputs["out_total"] == 91
+    import zipfile
+
+    edited = tmp_path / "edited.xlsx"
+    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(edited, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if b"<v>91</v>" in content:
+                content = content.replace(b"<v>91</v>", b"<v>92</v>")
+            target.writestr(info.filename, content)
+    _, problems = read_appraisal(edited, month=MONTH)
+    assert "cached-mismatch" in {problem.code for problem in problems}

@@ -579,3 +579,20 @@ def test_a_rater_error_names_that_rater_input():
     with pytest.raises(ScoringError) as caught:
         scoring.item_score(form, item, {"in_info_mgmt_self": 20.0, "in_info_mgmt_sup": 15.0})
     assert (caught.value.name, caught.value.code) == ("in_info_mgmt_sup", "not-a-level")
+
+
+def test_blend_takes_weights_from_0_to_1_inclusive():
+    assert blend(80, 60, 1) == 80
+    assert blend(80, 60, 0) == 60
+    for weight in (-0.01, 1.01):
+        with pytest.raises(ScoringError) as caught:
+            blend(80, 60, weight)
+        assert caught.value.code == "out-of-range"
+
+
+def test_a_rating_out_of_its_levels_is_refused_by_item_score():
+    form = get_form(DIANHUA)
+    item = next(item for item in form.items() if item.id == "service_knowledge")
+    with pytest.raises(ScoringError) as caught:
+        scoring.item_score(form, item, {"in_service_knowledge_self": 7.0, "in_service_knowledge_sup": 3.0})
+    assert (caught.value.name, caught.value.code) == ("in_service_knowledge_self", "not-a-level")

@@ -44,3 +44,12 @@ def test_whole_numbers():
     with pytest.raises(ScoringError) as caught:
         check_value(spec, 1.5)
     assert (caught.value.code, str(caught.value)) == ("not-an-integer", "应为整数，实际为 1.5。")
+
+
+def test_alternatives_as_a_message_lists_them():
+    from xlkpi.inputs import alternatives
+
+    assert alternatives([20.0, 10.0, 0.0]) == "20、10 或 0"
+    assert alternatives([20, 10]) == "20 或 10"
+    assert alternatives([5]) == "5"
+    assert alternatives([]) == ""

@@ -218,3 +218,14 @@ def test_a_workbook_saved_by_a_spreadsheet_keeps_its_results(soffice, month_dir,
             target.writestr(info.filename, content)
     _, problems = read_appraisal(edited, month=MONTH)
     assert "cached-mismatch" in {problem.code for problem in problems}
+
+
+def test_a_hidden_folder_that_is_not_a_staging_folder_is_read(month_dir, tmp_path):
+    """Only xlkpi's own staging folders are skipped: a department folder whose name starts with a
+    dot (a roster's 部门 may) is the month's like any other."""
+    month = tmp_path / MONTH
+    shutil.copytree(month_dir, month)
+    (month / "呼叫中心").rename(month / ".呼叫中心")
+    found = [path.relative_to(month).as_posix() for path in find_workbooks(month)]
+    assert ".呼叫中心/E301_孙一_呼叫中心经理.xlsx" in found
+    assert not [name for name in found if "xlkpi-partial" in name]

@@ -16,7 +16,7 @@ def spec_of(form_id: str, name: str):
 
 
 @pytest.mark.parametrize("spec, typed, message", [
-    (spec_of("客服专员", "in_leave"), -0.5, "应不小于 0，实际为 -0.5。"),          # a low bound only
+    (InputSpec(name="in_x", item="x", role="", label="x", low=0), -0.5, "应不小于 0，实际为 -0.5。"),  # a low bound only
     (spec_of("客服专员", "in_skill"), 10.5, "应在 0 到 10 之间，实际为 10.5。"),    # both bounds
     (InputSpec(name="in_x", item="x", role="", label="x", high=5), 6, "应不大于 5，实际为 6。"),  # a high bound only
 ])

@@ -226,3 +226,17 @@ def test_members_compressed_otherwise_are_read_through_zipfile(method, monkeypat
     for cache in ("_WORKBOOKS", "_RAW_PARTS", "_CHUNKS", "_TEXTS"):
         monkeypatch.setattr(reader, cache, {})
     assert snapshot(out.getvalue()) == snapshot(_workbook())
+
+
+def test_a_stored_member_changed_on_disk_is_damaged(tmp_path):
+    """A member stored uncompressed whose bytes changed (same length): its CRC-32 no longer checks out,
+    and the workbook is reported damaged, not read with the changed value."""
+    data = bytearray(_rewrite(_workbook(), {}, stored=True))
+    position = data.find(b"<v>10</v>")  # in_info_mgmt_sup, typed 10
+    assert position > 0
+    data[position + 3:position + 5] = b"20"
+    changed = tmp_path / "changed.xlsx"
+    changed.write_bytes(bytes(data))
+    appraisal, problems = read_appraisal(changed)
+    assert appraisal is None
+    assert [problem.code for problem in problems] == ["damaged-file"]

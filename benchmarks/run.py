@@ -234,7 +234,7 @@ def measure_split(roster: Path, out: Path, work: Path, log, sample: int = 2000) 
     from xlkpi.reader import WorkbookReader
     from xlkpi.roster import read_roster
     from xlkpi.safe_write import write_atomic, write_new
-    from xlkpi.stamp import Template
+    from xlkpi.render import form_template
     from xlkpi.summary import summary_bytes
 
     entries, _ = read_roster(roster)
@@ -242,7 +242,7 @@ def measure_split(roster: Path, out: Path, work: Path, log, sample: int = 2000) 
     templates = {}
     for entry in entries:
         if entry.form_id not in templates:
-            templates[entry.form_id] = Template.build(get_form(entry.form_id), MONTH)
+            templates[entry.form_id] = form_template(get_form(entry.form_id), MONTH)
     header = [dict(name=e.name, employee_id=e.employee_id, department=e.department, appraiser=e.appraiser)
               for e in entries]
     pairs = list(zip([templates[e.form_id] for e in entries], header))

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 import xlkpi
 from xlkpi.libreoffice import convert
+from xlkpi.render import form_template
 from xlkpi.stamp import PLACEHOLDERS, Template, clean_text, xml_text
 
 TOKENS = {key: value.encode() for key, value in PLACEHOLDERS.items()}
@@ -195,7 +196,7 @@ TRICKY_READ = {"name": "李_x000a_四_x000A_", "employee_id": "E_x0009_x000d_1",
 @pytest.fixture(scope="module")
 def tricky_workbook(tmp_path_factory):
     path = tmp_path_factory.mktemp("tricky") / "tricky.xlsx"
-    path.write_bytes(Template.build(xlkpi.get_form("客服专员"), "2026-11").stamp(**TRICKY))
+    path.write_bytes(form_template(xlkpi.get_form("客服专员"), "2026-11").stamp(**TRICKY))
     return path
 
 

@@ -35,6 +35,7 @@ from .periods import current_month, parse_month
 from .roster import demo_roster_path, read_roster
 from .runlock import RunLock, claim
 from .safe_write import PARTIAL, StagedFolder, backup_copy, write_atomic, write_new
+from .render import form_template
 from .stamp import Template
 from .workers import pool
 
@@ -101,7 +102,7 @@ def _template(key) -> Template:
     """The monthly template of `key` = (form id, month, dialect, password), built once per process."""
     if key not in _TEMPLATES:
         form_id, month, dialect, password = key
-        _TEMPLATES[key] = Template.build(get_form(form_id), month, dialect=dialect, password=password)
+        _TEMPLATES[key] = form_template(get_form(form_id), month, dialect=dialect, password=password)
     return _TEMPLATES[key]
 
 

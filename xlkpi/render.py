@@ -28,7 +28,7 @@ from .layout import CONF_SHEET, META_SHEET, Layout, build_layout, col_letter
 from .model import Form
 from .periods import parse_month
 from .safe_write import write_atomic
-from .stamp import Template
+from .stamp import PLACEHOLDERS, Template
 
 MAX_LINES = 10
 LINE_HEIGHT = 14.4
@@ -86,9 +86,18 @@ def build_workbook(form: Form, employee: Employee, *, dialect: str = "native", p
                    values: dict | None = None) -> bytes:
     """The workbook's bytes (see `render_workbook`), made the way a month's batch makes them:
     the form rendered once with placeholders, then stamped with the employee's header texts."""
-    template = Template.build(form, employee.month, dialect=dialect, password=password, values=values)
+    template = form_template(form, employee.month, dialect=dialect, password=password, values=values)
     return template.stamp(name=employee.name, employee_id=employee.employee_id,
                           department=employee.department, appraiser=employee.appraiser)
+
+
+def form_template(form: Form, month: str, *, dialect: str = "native", password: str | None = None,
+                  values: dict | None = None) -> Template:
+    """`form` rendered once for `month` with placeholders in the employee's header fields,
+    ready to be stamped for each employee (`Template.stamp`)."""
+    employee = Employee(PLACEHOLDERS["name"], PLACEHOLDERS["employee_id"], PLACEHOLDERS["department"],
+                        month, PLACEHOLDERS["appraiser"])
+    return Template(render_bytes(form, employee, dialect=dialect, password=password, values=values))
 
 
 def render_bytes(form: Form, employee: Employee, *, dialect: str = "native", password: str | None = None,

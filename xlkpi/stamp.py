@@ -126,15 +126,6 @@ class Template:
         self.fixed = b"".join(fixed)
         self.central = central
 
-    @classmethod
-    def build(cls, form, month: str, *, dialect: str = "native", password=None, values=None) -> Template:
-        """Render `form` for `month` with placeholders in the employee's header fields."""
-        from .render import Employee, render_bytes
-
-        employee = Employee(PLACEHOLDERS["name"], PLACEHOLDERS["employee_id"], PLACEHOLDERS["department"],
-                            month, PLACEHOLDERS["appraiser"])
-        return cls(render_bytes(form, employee, dialect=dialect, password=password, values=values))
-
     def stamp(self, *, name: str, employee_id: str, department: str, appraiser: str = "", extra=()) -> bytes:
         """The workbook of one employee: the template with the header fields filled in.
 

@@ -178,6 +178,32 @@ def test_quarter_departments_tie_for_best(ledger):
     assert report.departments["department"].tolist() == ["呼叫中心", "售后部", "客服部", "质检部"]
 
 
+def test_quarter_departments_form_by_form(ledger):
+    forms = [tuple(None if value != value else value for value in (
+        record["form_name"], record["department"], record["employees"], record["with_results"], record["average"],
+        record["completion"], record["rank"], record["note"])) for record in period_report("2026-Q4", ledger).forms
+        .to_dict("records")]
+    assert forms == [
+        # 电话专员 across three departments: 售后部 83.75 before 呼叫中心 (85 + 80 + 75) / 3 = 80 (8 of 9
+        # months: B2's December); 质检部 has one 电话专员, so it is not compared here either
+        ("电话专员", "售后部", 3, 3, 83.75, 1.0, 1, ""),
+        ("电话专员", "呼叫中心", 3, 3, 80.0, 8 / 9, 2, ""),
+        ("电话专员", "质检部", 1, 1, 98.33, 1.0, None, "有结果的仅 1 人，少于 3 人，不参与评比"),
+        # the one manager: nothing to compare
+        ("呼叫中心经理", "呼叫中心", 1, 1, 95.0, 1.0, None, "有结果的仅 1 人，少于 3 人，不参与评比"),
+        ("客服专员", "客服部", 6, 6, 83.66, 17 / 18, 1, ""),
+    ]
+
+
+def test_departments_form_by_form_over_the_year(ledger):
+    # with min_employees 1 even 质检部's one 电话专员 is compared
+    report = period_report("2026", ledger, replace(RULES, department_min_employees=1, ranking="competition"))
+    phone = [(record["department"], record["average"], record["rank"])
+             for record in report.forms.to_dict("records") if record["form_name"] == "电话专员"]
+    # 呼叫中心: B1 85, B2 80 (11 months), B3 75 → 80; 售后部 83.75; 质检部 (99 × 11 + 97) / 12 = 98.833… → 98.83
+    assert phone == [("质检部", 98.83, 1), ("售后部", 83.75, 2), ("呼叫中心", 80.0, 3)]
+
+
 def test_quarter_grades_and_advice(ledger):
     report = period_report("2026-Q4", ledger)
     grades = {(record["department"], record["form_name"], record["grade"]): record["count"]
@@ -342,6 +368,12 @@ def test_workbook(ledger, tmp_path):
         ("呼叫中心", 4, 4, 83.75, 11 / 12, 1), ("售后部", 3, 3, 83.75, 1, 1), ("客服部", 6, 6, 83.66, 17 / 18, 2),
         ("质检部", 1, 1, 98.33, 1, None)]
     assert len(book["部门比较"]._charts) == 1
+    start = next(number for number, found in enumerate(departments) if found[0] == "分岗位比较（同一表单的部门之间）")
+    assert departments[start + 1][:8] == ("岗位", "部门", "人数", "有结果人数", "平均分", "完成率", "岗位内名次", "说明")
+    assert [found[:7] for found in departments[start + 2:start + 7]] == [
+        ("电话专员", "售后部", 3, 3, 83.75, 1, 1), ("电话专员", "呼叫中心", 3, 3, 80, 8 / 9, 2),
+        ("电话专员", "质检部", 1, 1, 98.33, 1, None), ("呼叫中心经理", "呼叫中心", 1, 1, 95, 1, None),
+        ("客服专员", "客服部", 6, 6, 83.66, 17 / 18, 1)]
     changes = sheet_rows(path, "更正记录")
     assert [found[:6] for found in changes[2:]] == [("2026-11", "D1", "丁一", "更正", 99, 97),
                                                      ("2026-12", "B2", "乙二", "更正", 80, None)]

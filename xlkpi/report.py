@@ -8,8 +8,9 @@
   over the period, the place within form and department, the period's reward (eligibility as in
   the month, `rewards.py`), the pay recommendation, and the flags standing at the period's end;
 * per department: people, people with results, the average of their averages, the completion
-  rate, the place, the best department(s) named (ties all named); the distribution of grades per
-  department and form, and of pay recommendations per department;
+  rate, the place, the best department(s) named (ties all named); the same figures per form and
+  department, each department placed among those with the same form; the distribution of grades
+  per department and form, and of pay recommendations per department;
 * the corrections and withdrawals recorded for the period's months.
 
 Averages are exact means of the totals as they show (decimals, not binary floats), rounded half
@@ -38,6 +39,7 @@ NO_RESULT = "无结果"
 EMPLOYEE_COLUMNS = ["employee_id", "name", "department", "form_id", "form_name", "months_counted", "months_missing",
                     "missing", "average", "grade", "pay_total", "rank", "reward", "reward_note", "pay_advice", "flags"]
 DEPARTMENT_COLUMNS = ["department", "employees", "with_results", "average", "completion", "rank", "best", "note"]
+FORM_COLUMNS = ["form_name", "department", "employees", "with_results", "average", "completion", "rank", "note"]
 CHANGE_COLUMNS = ["month", "employee_id", "name", "kind", "before_total", "after_total", "change", "before_file",
                   "after_file", "when", "user", "reason"]
 
@@ -59,6 +61,9 @@ class PeriodReport:
         advice: the pay recommendations counted per department (department, then a column per
             recommendation and `无结果`).
         best: the best department(s); several when tied; empty when none takes part.
+        forms: the departments compared form by form, one row per form and department
+            (`FORM_COLUMNS`): the same figures as `departments`, and the department's place among
+            the departments with that form (the same form, the same scale of totals).
         changes: the corrections, withdrawals and restorations recorded for the period's months
             (`CHANGE_COLUMNS`).
         ledger: the ledger file read.
@@ -79,6 +84,7 @@ class PeriodReport:
     ledger: Path | None = None
     upgraded_from: int | None = None
     backup: Path | None = None
+    forms: object = None
 
     def not_counted_by_reason(self) -> dict:
         """why → the months of the period not counted for that reason, oldest first."""
@@ -212,7 +218,8 @@ def period_report(period, ledger=DEFAULT_LEDGER, rules=None) -> PeriodReport:
     departments, best = _departments(employees, rules)
     return PeriodReport(period, rules, months, not_counted, frame,
                         pd.DataFrame(departments, columns=DEPARTMENT_COLUMNS), _grades(pd, employees),
-                        _advice(pd, employees, rules), best, _changes(pd, changes), path, upgraded_from, backup)
+                        _advice(pd, employees, rules), best, _changes(pd, changes), path, upgraded_from, backup,
+                        forms=pd.DataFrame(_forms(employees, rules), columns=FORM_COLUMNS))
 
 
 def report_frame(period, ledger=DEFAULT_LEDGER, rules=None):
@@ -264,26 +271,38 @@ def _employee_rows(rows: dict, months: list, collected: set, histories: dict, ru
     return made
 
 
+def _compared(members: list, rules) -> dict:
+    """A group's figures for the comparison: people, people with an average, the average of
+    their averages, the completion rate (months counted ÷ months expected), and why the group is
+    not compared when it has fewer people with results than the rules ask."""
+    averages = [_decimal(row["average"]) for row in members if row["average"] is not None]
+    expected = sum(row["months_counted"] + row["months_missing"] for row in members)
+    done = sum(row["months_counted"] for row in members)
+    note = ""
+    if len(averages) < rules.department_min_employees:
+        note = f"有结果的仅 {len(averages)} 人，少于 {rules.department_min_employees} 人，不参与评比"
+    return {"employees": len(members), "with_results": len(averages),
+            "average": _rounded(sum(averages, Decimal(0)) / len(averages), 2) if averages else None,
+            "completion": done / expected if expected else None, "rank": None, "note": note}
+
+
+def _place(rows: list, rules) -> list:
+    """Rank `rows` (made by `_compared`) by average, those with a note taking no place; the
+    averages of those compared, in `rows`' order (None for the others)."""
+    competing = [row["average"] if not row["note"] and row["average"] is not None else None for row in rows]
+    for row, place in zip(rows, rank_values(competing, rules.ranking)):
+        row["rank"] = place
+    return competing
+
+
 def _departments(employees: list, rules) -> tuple[list, list]:
     """One row per department, and the best department(s)."""
     by_department = defaultdict(list)
     for row in employees:
         by_department[row["department"]].append(row)
-    rows = []
-    for department in sorted(by_department):
-        members = by_department[department]
-        averages = [_decimal(row["average"]) for row in members if row["average"] is not None]
-        expected = sum(row["months_counted"] + row["months_missing"] for row in members)
-        done = sum(row["months_counted"] for row in members)
-        note = ""
-        if len(averages) < rules.department_min_employees:
-            note = f"有结果的仅 {len(averages)} 人，少于 {rules.department_min_employees} 人，不参与评比"
-        rows.append({"department": department, "employees": len(members), "with_results": len(averages),
-                     "average": _rounded(sum(averages, Decimal(0)) / len(averages), 2) if averages else None,
-                     "completion": done / expected if expected else None, "rank": None, "best": False, "note": note})
-    competing = [row["average"] if not row["note"] and row["average"] is not None else None for row in rows]
-    for row, place in zip(rows, rank_values(competing, rules.ranking)):
-        row["rank"] = place
+    rows = [{"department": department, **_compared(by_department[department], rules), "best": False}
+            for department in sorted(by_department)]
+    competing = _place(rows, rules)
     top = max((average for average in competing if average is not None), default=None)
     best = [row["department"] for row, average in zip(rows, competing) if top is not None and average == top]
     for row in rows:
@@ -294,6 +313,22 @@ def _departments(employees: list, rules) -> tuple[list, list]:
             row["note"] = "最佳部门"
     rows.sort(key=lambda row: (row["rank"] is None, row["rank"] or 0, row["department"]))
     return rows, best
+
+
+def _forms(employees: list, rules) -> list:
+    """One row per form and department: the departments compared form by form (see `PeriodReport`),
+    the forms in the employees' order, the departments in place order."""
+    by_form = defaultdict(lambda: defaultdict(list))
+    for row in employees:
+        by_form[row["form_name"]][row["department"]].append(row)
+    made = []
+    for form_name, departments in by_form.items():
+        rows = [{"form_name": form_name, "department": department, **_compared(members, rules)}
+                for department, members in sorted(departments.items())]
+        _place(rows, rules)
+        rows.sort(key=lambda row: (row["rank"] is None, row["rank"] or 0, row["department"]))
+        made.extend(rows)
+    return made
 
 
 def grade_labels(form) -> list:
@@ -347,4 +382,4 @@ def _changes(pd, changes: list):
 
 __all__ = ["period_report", "report_frame", "PeriodReport", "counted_months", "counted_totals", "period_average",
            "person_periods", "grade_labels",
-           "EMPLOYEE_COLUMNS", "DEPARTMENT_COLUMNS", "CHANGE_COLUMNS"]
+           "EMPLOYEE_COLUMNS", "DEPARTMENT_COLUMNS", "FORM_COLUMNS", "CHANGE_COLUMNS"]

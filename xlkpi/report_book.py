@@ -3,8 +3,8 @@ page setup).
 
 Sheets: 期间汇总 (one row per employee: the months' totals, months counted and missing, average,
 grade, pay summed, place, reward and why not, pay recommendation, flags), 奖励 (who is rewarded),
-部门比较 (departments side by side with a chart, the best named; grades per department and form;
-pay recommendations per department), 更正记录 (corrections and withdrawals of the period's
+部门比较 (departments side by side with a chart, the best named; the departments compared form
+by form; grades per department and form; pay recommendations per department), 更正记录 (corrections and withdrawals of the period's
 months) and 规则 (the rules applied). Written atomically.
 """
 
@@ -114,8 +114,24 @@ def _departments_sheet(book: _Book, report: PeriodReport) -> None:
         chart.set_size({"width": 480, "height": 260})
         sheet.insert_chart(3, len(head) + 1, chart)
     row = max(last + 3, 3 + 15)
+    row = _forms_table(book, sheet, report, row)
     row = _grade_tables(book, sheet, report, row)
     _advice_table(book, sheet, report, row + 1)
+
+
+def _forms_table(book: _Book, sheet, report: PeriodReport, row: int) -> int:
+    """The departments compared form by form; returns the next free row."""
+    sheet.write_string(row, 0, "分岗位比较（同一表单的部门之间）", book.head)
+    row += 1
+    for col, label in enumerate(["岗位", "部门", "人数", "有结果人数", "平均分", "完成率", "岗位内名次", "说明"]):
+        sheet.write_string(row, col, label, book.head)
+    styles = [book.text, book.text, book.integer, book.integer, book.number, book.percent, book.integer, book.text]
+    sources = ["form_name", "department", "employees", "with_results", "average", "completion", "rank", "note"]
+    for record in report.forms.to_dict("records"):
+        row += 1
+        for col, (source, style) in enumerate(zip(sources, styles)):
+            book.cell(sheet, row, col, _plain(record[source]), style)
+    return row + 2
 
 
 def _grade_tables(book: _Book, sheet, report: PeriodReport, row: int) -> int:

@@ -53,7 +53,7 @@ def test_a_corrected_result_needs_a_reason(month_dir):
     assert history[2] == "2026-11  客服专员  90          300       2     已完成"
     assert history[3] == "更正与撤回："
     assert history[4].startswith("  2026-11  更正：总分 80 → 90；绩效金额 200 → 300（")
-    assert history[4].endswith("，原因：申诉复核：接待量应为20分）")
+    assert history[4].endswith(f"，文件：{FILES['E104']}，原因：申诉复核：接待量应为20分）")
 
 
 def test_workbooks_gone_are_withdrawn(month_dir):

@@ -9,6 +9,7 @@ import pytest
 
 from xlkpi.ledger import CORRECTION, RESTORATION, UPDATE, WITHDRAWAL, CorrectionRefused, Ledger
 
+from .cli import run_cli
 from .test_ledger import dump_all, result
 
 HOW = ("更正已完成的结果须说明原因（历史记录会保留更正前的结果、时间、文件和原因）：请加 --reason \"原因\" 重新汇总，"
@@ -82,6 +83,11 @@ def test_a_correction_needs_a_reason(tmp_path):
         assert stored == change
         assert ledger.changes(first="2026-11", last="2026-11") == [change]
         assert ledger.changes(first="2026-12", last="2026-12") == []
+    # xlkpi history: the earlier value, the files, when, who and why
+    shown = run_cli("history", "E1042", "--ledger", path).stdout.splitlines()
+    assert shown[3] == "更正与撤回："
+    assert shown[4].startswith("  2026-11  更正：总分 85 → 88；文件 客服部/E1042.xlsx → 客服部/E1042 复核.xlsx（2026-")
+    assert shown[4].endswith("，原因：申诉复核：第9项改为20分）")
 
 
 @pytest.mark.parametrize(("changed", "described"), [

@@ -413,7 +413,7 @@ def test_cli_history_shows_corrections_and_pay_advice(ledger):
     assert lines[13] == "2026-12  电话专员  99    A               1     已完成"
     assert lines[14] == "更正与撤回："
     assert lines[15].startswith("  2026-11  更正：总分 99 → 97（2026-")
-    assert lines[15].endswith("，原因：申诉复核：抽查扣分）")
+    assert lines[15].endswith("，文件：质检部/D1_丁一.xlsx，原因：申诉复核：抽查扣分）")
     assert lines[16:] == [
         "调薪建议（按期间平均分）：",
         "  期间     计入月数  缺月  平均分  调薪建议",

@@ -696,7 +696,7 @@ def history_command(employee_id, ledger_file, rules_file, show_all):
             why = f"，原因：{change.run.reason}" if change.run.reason else ""
             when = change.run.started_at.replace("T", " ")[:16]
             click.echo(f"  {change.month}  {change.label}：{describe_change(change.before, change.after)}"
-                       f"（{when}{who}{why}）")
+                       f"（{when}{who}{change_files(change)}{why}）")
     if records:
         click.echo("调薪建议（按期间平均分）：")
         rows = [["期间", "计入月数", "缺月", "平均分", "调薪建议"]]
@@ -711,6 +711,16 @@ def history_command(employee_id, ledger_file, rules_file, show_all):
             click.echo(f"预警（截至 {latest['month']}）：{'、'.join(standing)}")
         else:
             click.echo(f"无预警（截至 {latest['month']}）")
+
+
+def change_files(change) -> str:
+    """The file a change's results came from, for `xlkpi history`: `，文件：X` when the earlier
+    and the new result came from the same file; nothing when the files differ (the change's
+    description names both), for a withdrawal (its description names the file) or without a file."""
+    before = change.before.get("file")
+    if change.after is None or not before or change.after.get("file") not in (None, before):
+        return ""
+    return f"，文件：{before}"
 
 
 def report_path(ledger: Path, period) -> Path:

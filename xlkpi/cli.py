@@ -744,14 +744,12 @@ def report_command(period, ledger_file, out, rules_file, force):
     """
     from .periods import parse_period
     from .report import period_report
-    from .report_book import write_report
+    from .report_book import check_report_path, write_report
 
     period = parse_period(period)
     path = find_ledger(ledger_file)
     rules = load_rules_option(rules_file)
-    target = Path(out) if out else report_path(path, period)
-    if target.exists() and not force:
-        raise UsageError(f"报表文件 {target} 已存在；如需替换，请加 --force。")
+    target = check_report_path(Path(out) if out else report_path(path, period), force=force)
     report = period_report(period, path, rules)
     for line in upgrade_lines(report):
         click.echo(line, err=True)

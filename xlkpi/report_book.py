@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import UsageError
+from .errors import UsageError, file_fault
 from .report import NO_RESULT, PeriodReport
 from .safe_write import write_atomic
 from .summary import _Book, _Rows
@@ -193,16 +193,33 @@ def _rules_sheet(book: _Book, report: PeriodReport) -> None:
     sheet.write_string(row + 3, 0, f"“{NO_RESULT}”：期间内没有任何一个月有总分。")
 
 
+def check_report_path(path, *, force: bool = False) -> Path:
+    """`path` as the report's file, checked before the report is made.
+
+    Raises:
+        UsageError: `path` does not end in .xlsx, or exists and `force` is not given.
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise UsageError(f"报表文件名应以 .xlsx 结尾，实际为 {path.name}；例如 --out 2026-Q4_期间汇总.xlsx。")
+    if path.exists() and not force:
+        raise UsageError(f"报表文件 {path} 已存在；如需替换，请加 --force。")
+    return path
+
+
 def write_report(path, report: PeriodReport, *, force: bool = False) -> Path:
     """Write the report workbook to `path` atomically.
 
     Raises:
-        UsageError: `path` exists and `force` is not given.
+        UsageError: `path` does not end in .xlsx, or exists and `force` is not given.
+        FileFault: the file cannot be written (the message names it and says why).
     """
-    path = Path(path)
-    if path.exists() and not force:
-        raise UsageError(f"报表文件 {path} 已存在；如需替换，请加 --force。")
-    return write_atomic(path, report_bytes(report))
+    path = check_report_path(path, force=force)
+    data = report_bytes(report)
+    try:
+        return write_atomic(path, data)
+    except OSError as error:
+        raise file_fault(error, path, "写入报表") from None
 
 
-__all__ = ["report_bytes", "write_report"]
+__all__ = ["report_bytes", "write_report", "check_report_path"]

@@ -17,6 +17,26 @@ from .report import NO_RESULT, PeriodReport
 from .safe_write import write_atomic
 from .summary import _Book, _Rows
 
+A4 = 9  # XlsxWriter's paper code
+
+
+def _printed(sheet, *, header_row: int | None = None, landscape: bool = False):
+    """Set `sheet` up to print as the monthly summary does: A4, fitted to the page's width (a
+    table never splits by columns), page numbers in the footer, and the table's header row
+    repeated on every page."""
+    sheet.set_paper(A4)
+    if landscape:
+        sheet.set_landscape()
+    else:
+        sheet.set_portrait()
+    sheet.fit_to_pages(1, 0)
+    sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    sheet.set_footer("&C第 &P 页，共 &N 页")
+    if header_row is not None:
+        sheet.repeat_rows(header_row)
+    return sheet
+
+
 EMPLOYEE_HEAD = [("employee_id", "工号", 10), ("name", "姓名", 10), ("department", "部门", 14), ("form_name", "岗位", 12)]
 
 
@@ -49,7 +69,7 @@ def _period_line(report: PeriodReport) -> str:
 
 def _summary_sheet(book: _Book, report: PeriodReport) -> None:
     frame = report.employees
-    sheet = book.sheet("期间汇总")
+    sheet = _printed(book.sheet("期间汇总"), header_row=2, landscape=True)
     period = report.period
     sheet.write_string(0, 0, f"{period.title}绩效考核汇总（{period.first} 至 {period.last}，共 {len(frame)} 人）",
                        book.title)
@@ -68,7 +88,7 @@ def _rewards_sheet(book: _Book, report: PeriodReport) -> None:
     frame = report.employees
     rewarded = [position for position, reward in enumerate(frame["reward"].tolist()) if _plain(reward) is not None]
     total = sum(frame["reward"].iloc[rewarded].tolist()) if rewarded else 0
-    sheet = book.sheet("奖励")
+    sheet = _printed(book.sheet("奖励"), header_row=1, landscape=True)
     amounts = "、".join(f"{amount:g}" for amount in report.rules.period_rewards) or "不发奖励"
     sheet.write_string(0, 0, f"{report.period.title}评比奖励：{len(rewarded)} 人，合计 {total:g} 元"
                              f"（前三名 {amounts} 元，名次并列的同时奖励）", book.title)
@@ -79,7 +99,7 @@ def _rewards_sheet(book: _Book, report: PeriodReport) -> None:
 
 
 def _departments_sheet(book: _Book, report: PeriodReport) -> None:
-    sheet = book.sheet("部门比较")
+    sheet = _printed(book.sheet("部门比较"), landscape=True)
     sheet.write_string(0, 0, f"{report.period.title}部门比较（年终评优）", book.title)
     if report.best:
         best = "、".join(report.best) + ("（并列）" if len(report.best) > 1 else "")
@@ -168,7 +188,7 @@ def _advice_table(book: _Book, sheet, report: PeriodReport, row: int) -> None:
 
 
 def _changes_sheet(book: _Book, report: PeriodReport) -> None:
-    sheet = book.sheet("更正记录")
+    sheet = _printed(book.sheet("更正记录"), header_row=1, landscape=True)
     changes = report.changes
     sheet.write_string(0, 0, f"{report.period.title}考核结果的更正与撤回（共 {len(changes)} 条；报表按更正后的结果计算）",
                        book.title)
@@ -180,7 +200,7 @@ def _changes_sheet(book: _Book, report: PeriodReport) -> None:
 
 
 def _rules_sheet(book: _Book, report: PeriodReport) -> None:
-    sheet = book.sheet("规则")
+    sheet = _printed(book.sheet("规则"))
     sheet.write_string(0, 0, "本报表使用的规则", book.title)
     sheet.set_column(0, 0, 28)
     sheet.set_column(1, 1, 70)

@@ -9,6 +9,7 @@ as of one month.
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 from fractions import Fraction
 
 from .periods import parse_month, previous_month
@@ -94,8 +95,13 @@ def flags_for(history, upto_month: str | None = None) -> list[str]:
     return flags
 
 
+@lru_cache(maxsize=1024)
 def quarter_of(month: str) -> tuple[int, int]:
-    """(year, quarter) of a month: 2026-05 → (2026, 2)."""
+    """(year, quarter) of a month: 2026-05 → (2026, 2). Cached: a period's report asks it of the
+    same few months for every employee.
+
+    Raises:
+        UsageError: `month` is not YYYY-MM."""
     year, mon = map(int, parse_month(month).split("-"))
     return year, (mon - 1) // 3 + 1
 

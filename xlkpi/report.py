@@ -204,8 +204,9 @@ def period_report(period, ledger=DEFAULT_LEDGER, rules=None) -> PeriodReport:
                 rows[employee][month] = (name, department, form_id, total, grade, pay, status)
         histories = defaultdict(list)
         if rows:
+            start = _flag_start(period.last)
             for employee, month, total, rank in book.totals_up_to(period.last):
-                if employee in rows and month >= _flag_start(period.last):
+                if employee in rows and month >= start:
                     histories[employee].append({"month": month, "total": total, "rank": rank})
         changes = book.changes(first=period.first, last=period.last, kinds=(CORRECTION, WITHDRAWAL, RESTORATION))
         upgraded_from, backup = book.upgraded_from, book.backup

@@ -367,13 +367,23 @@ def test_workbook(ledger, tmp_path):
     assert [found[:6] for found in departments[4:8]] == [
         ("呼叫中心", 4, 4, 83.75, 11 / 12, 1), ("售后部", 3, 3, 83.75, 1, 1), ("客服部", 6, 6, 83.66, 17 / 18, 2),
         ("质检部", 1, 1, 98.33, 1, None)]
-    assert len(book["部门比较"]._charts) == 1
+    (chart,) = book["部门比较"]._charts
+    # the chart shows the three departments compared (rows 5–7), not 质检部, too small to be compared
+    assert chart.series[0].val.numRef.f == "'部门比较'!$D$5:$D$7"
+    assert chart.series[0].cat.strRef.f == "'部门比较'!$A$5:$A$7"
     start = next(number for number, found in enumerate(departments) if found[0] == "分岗位比较（同一表单的部门之间）")
     assert departments[start + 1][:8] == ("岗位", "部门", "人数", "有结果人数", "平均分", "完成率", "岗位内名次", "说明")
     assert [found[:7] for found in departments[start + 2:start + 7]] == [
         ("电话专员", "售后部", 3, 3, 83.75, 1, 1), ("电话专员", "呼叫中心", 3, 3, 80, 8 / 9, 2),
         ("电话专员", "质检部", 1, 1, 98.33, 1, None), ("呼叫中心经理", "呼叫中心", 1, 1, 95, 1, None),
         ("客服专员", "客服部", 6, 6, 83.66, 17 / 18, 1)]
+    grades = next(number for number, found in enumerate(departments) if found[0] == "呼叫中心经理：期间等级分布（人数）")
+    assert [found[:7] for found in departments[grades + 1:grades + 3]] == [
+        ("部门", "优", "良", "中", "基本合格", "不合格", "无结果"), ("呼叫中心", 1, 0, 0, 0, 0, 0)]
+    advice = next(number for number, found in enumerate(departments) if found[0] == "调薪建议（人数）")
+    assert [found[:5] for found in departments[advice + 1:advice + 6]] == [
+        ("部门", "上调基础工资10%", "维持", "降薪或培训", "无结果"), ("呼叫中心", 1, 3, 0, 0), ("售后部", 0, 3, 0, 0),
+        ("客服部", 3, 2, 1, 0), ("质检部", 1, 0, 0, 0)]
     changes = sheet_rows(path, "更正记录")
     assert [found[:6] for found in changes[2:]] == [("2026-11", "D1", "丁一", "更正", 99, 97),
                                                      ("2026-12", "B2", "乙二", "更正", 80, None)]

@@ -107,11 +107,13 @@ def _departments_sheet(book: _Book, report: PeriodReport) -> None:
         sheet.write_string(1, 0, f"最佳部门：{best}，平均分 {average:.2f}。")
     else:
         sheet.write_string(1, 0, f"没有部门参与评比（每个部门至少 {report.rules.department_min_employees} 人有结果）。")
-    head = [("部门", 16), ("人数", 8), ("有结果人数", 10), ("平均分", 9), ("完成率", 9), ("名次", 7), ("说明", 30)]
-    row = 3
-    for col, (label, width) in enumerate(head):
-        sheet.write_string(row, col, label, book.head)
+    # the columns as the tables below share them: 部门/岗位, 人数/部门, …, 说明 in G:H here and in H below
+    for col, width in enumerate((16, 12, 10, 10, 9, 9, 10, 36)):
         sheet.set_column(col, col, width)
+    row = 3
+    for col, label in enumerate(("部门", "人数", "有结果人数", "平均分", "完成率", "名次")):
+        sheet.write_string(row, col, label, book.head)
+    sheet.merge_range(row, 6, row, 7, "说明", book.head)
     first = row + 1
     for record in report.departments.to_dict("records"):
         row += 1
@@ -121,27 +123,38 @@ def _departments_sheet(book: _Book, report: PeriodReport) -> None:
         book.cell(sheet, row, 3, _plain(record["average"]), book.number)
         book.cell(sheet, row, 4, _plain(record["completion"]), book.percent)
         book.cell(sheet, row, 5, _plain(record["rank"]), book.integer)
-        book.cell(sheet, row, 6, record["note"], book.text)
+        sheet.merge_range(row, 6, row, 7, record["note"], book.text)
     last = row
-    if last >= first:
+    compared = first + int(report.departments["rank"].notna().sum()) - 1  # the compared come first
+    if compared >= first:  # the chart shows the departments compared, not those too small to be
         chart = book.workbook.add_chart({"type": "column"})
         quoted = "'" + sheet.get_name().replace("'", "''") + "'"
-        chart.add_series({"name": "平均分", "categories": f"={quoted}!$A${first + 1}:$A${last + 1}",
-                          "values": f"={quoted}!$D${first + 1}:$D${last + 1}", "data_labels": {"value": True}})
+        chart.add_series({"name": "平均分", "categories": f"={quoted}!$A${first + 1}:$A${compared + 1}",
+                          "values": f"={quoted}!$D${first + 1}:$D${compared + 1}", "data_labels": {"value": True}})
         chart.set_title({"name": f"{report.period.title}各部门平均分"})
         chart.set_legend({"none": True})
-        chart.set_y_axis({"name": "平均分", "major_gridlines": {"visible": True}})
+        # from 0: an axis cut off near the averages would make a difference of 0.1 look large
+        highest = report.departments["average"].max()
+        axis = {"name": "平均分", "min": 0, "major_gridlines": {"visible": True}}
+        chart.set_y_axis({**axis, "max": 100} if highest == highest and highest <= 100 else axis)
         chart.set_size({"width": 480, "height": 260})
-        sheet.insert_chart(3, len(head) + 1, chart)
+        sheet.insert_chart(3, 9, chart)
     row = max(last + 3, 3 + 15)
     row = _forms_table(book, sheet, report, row)
     row = _grade_tables(book, sheet, report, row)
     _advice_table(book, sheet, report, row + 1)
 
 
+def _subtitle(book: _Book):
+    """The format of a small table's title on 部门比较: bold, on one line, without a border."""
+    if not hasattr(book, "subtitle"):
+        book.subtitle = book.workbook.add_format({"font_name": "宋体", "font_size": 10, "bold": True})
+    return book.subtitle
+
+
 def _forms_table(book: _Book, sheet, report: PeriodReport, row: int) -> int:
     """The departments compared form by form; returns the next free row."""
-    sheet.write_string(row, 0, "分岗位比较（同一表单的部门之间）", book.head)
+    sheet.write_string(row, 0, "分岗位比较（同一表单的部门之间）", _subtitle(book))
     row += 1
     for col, label in enumerate(["岗位", "部门", "人数", "有结果人数", "平均分", "完成率", "岗位内名次", "说明"]):
         sheet.write_string(row, col, label, book.head)
@@ -160,7 +173,9 @@ def _grade_tables(book: _Book, sheet, report: PeriodReport, row: int) -> int:
     for form_name in dict.fromkeys(grades["form_name"].tolist()):
         part = grades[grades["form_name"] == form_name]
         labels = list(dict.fromkeys(part["grade"].tolist()))
-        sheet.write_string(row, 0, f"{form_name}：期间等级分布（人数）", book.head)
+        sheet.write_string(row, 0, f"{form_name}：期间等级分布（人数）", _subtitle(book))
+        row += 1
+        sheet.write_string(row, 0, "部门", book.head)
         for col, label in enumerate(labels, start=1):
             sheet.write_string(row, col, label, book.head)
         for department in dict.fromkeys(part["department"].tolist()):
@@ -177,7 +192,10 @@ def _grade_tables(book: _Book, sheet, report: PeriodReport, row: int) -> int:
 def _advice_table(book: _Book, sheet, report: PeriodReport, row: int) -> None:
     advice = report.advice
     labels = [column for column in advice.columns if column != "department"]
-    sheet.write_string(row, 0, "调薪建议（人数）", book.head)
+    sheet.write_string(row, 0, "调薪建议（人数）", _subtitle(book))
+    row += 1
+    sheet.set_row(row, 27)  # a recommendation of two lines
+    sheet.write_string(row, 0, "部门", book.head)
     for col, label in enumerate(labels, start=1):
         sheet.write_string(row, col, label, book.head)
     for record in advice.to_dict("records"):

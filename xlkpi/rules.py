@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 
 from .errors import FormError, Problem
-from .forms import _Checker, _compose, _kind, _Node, _SyntaxProblem, parse_number, read_definition_text
+from .form_source import Checker, Node, SyntaxProblem, compose, kind_name, parse_number, read_definition_text
 from .inputs import shown
 from .periods import parse_month
 
@@ -136,7 +136,7 @@ def default_rules_path() -> Path:
     return Path(__file__).resolve().parent / "data" / "rules.yaml"
 
 
-def _settings(root: _Node, check: _Checker) -> dict:
+def _settings(root: Node, check: Checker) -> dict:
     """The settings a file gives: dotted path → (value, line). Problems go to `check`."""
     found = {}
 
@@ -161,7 +161,7 @@ _BAD = object()
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
 
 
-def _read(path: str, node: _Node, check: _Checker):
+def _read(path: str, node: Node, check: Checker):
     """One setting's value, checked; `_BAD` after reporting a problem."""
     value = node.value
     if path in _CHOICES:
@@ -173,7 +173,7 @@ def _read(path: str, node: _Node, check: _Checker):
         return value
     if path in ("rewards.month", "rewards.period"):
         if not isinstance(value, list):
-            check.problem("bad-type", path, node.line, f"应为金额的列表，例如 [500, 300, 200]，实际为 {_kind(value)}。")
+            check.problem("bad-type", path, node.line, f"应为金额的列表，例如 [500, 300, 200]，实际为 {kind_name(value)}。")
             return _BAD
         amounts = []
         for index, entry in enumerate(value):
@@ -204,7 +204,7 @@ def _read(path: str, node: _Node, check: _Checker):
         return value
     if path == "period.skip":
         if not isinstance(value, list):
-            check.problem("bad-type", path, node.line, f"应为月份的列表，例如 [2026-02]，实际为 {_kind(value)}。")
+            check.problem("bad-type", path, node.line, f"应为月份的列表，例如 [2026-02]，实际为 {kind_name(value)}。")
             return _BAD
         months = []
         for index, entry in enumerate(value):
@@ -220,7 +220,7 @@ def _read(path: str, node: _Node, check: _Checker):
     raise AssertionError(path)  # every key of _KEYS is read above
 
 
-def _pay_bands(node: _Node, check: _Checker):
+def _pay_bands(node: Node, check: Checker):
     """The pay bands: mappings {from, advice}, `from` strictly falling, the last without `from`."""
     if not isinstance(node.value, list) or not node.value:
         check.problem("bad-type", "pay", node.line, "应为调薪建议各档的列表（每档 from 和 advice），不能为空。")
@@ -270,10 +270,10 @@ def _rules_of(settings: dict, sources: tuple) -> Rules:
 
 def _check_text(text: str, file: str) -> tuple[dict, list[Problem]]:
     try:
-        root = _compose(text, file)
-    except _SyntaxProblem as error:
+        root = compose(text, file)
+    except SyntaxProblem as error:
         return {}, [error.problem]
-    check = _Checker(file)
+    check = Checker(file)
     settings = _settings(root, check)
     return settings, sorted(check.problems, key=lambda problem: problem.line or 0)
 

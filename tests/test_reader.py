@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import io
 import re
+import sys
 import zipfile
 
 import pytest
 
-from xlkpi import reader
+from xlkpi import plain_xml, reader, workbook_part, zip_package
 from xlkpi.collect import read_appraisal
 from xlkpi.reader import DamagedWorkbook, WorkbookReader
 from xlkpi.render import render_workbook
 
 from .filling import fill_workbook
 
+# the caches of the fast path, in the modules that keep them
+CACHES = ((workbook_part, "_WORKBOOKS"), (zip_package, "_RAW_PARTS"), (reader, "_CHUNKS"), (plain_xml, "_TEXTS"))
 HEADER = dict(name="张三 & <李四>", employee_id="E001", department="客服部&售后", month="2026-11", appraiser="王五")
 
 
@@ -98,13 +101,16 @@ def tree_only(monkeypatch):
     """Every part read by the XML parser; the fast path's caches emptied."""
 
     def not_plain(*args, **kwargs):
-        raise reader._NotPlain
+        raise plain_xml.NotPlain
 
     def reading():
+        readers = [module for name, module in list(sys.modules.items()) if name.startswith("xlkpi")
+                   and getattr(module, "plain_root", None) is plain_xml.plain_root]
         with monkeypatch.context() as patch:
-            patch.setattr(reader, "_plain_root", not_plain)
-            for cache in ("_WORKBOOKS", "_RAW_PARTS", "_CHUNKS", "_TEXTS"):
-                patch.setattr(reader, cache, {})
+            for module in readers:  # every module that reads a part the plain way
+                patch.setattr(module, "plain_root", not_plain)
+            for module, cache in CACHES:
+                patch.setattr(module, cache, {})
             yield
 
     return reading
@@ -114,8 +120,8 @@ def tree_only(monkeypatch):
 def test_fast_path_reads_what_the_xml_parser_reads(variant, tree_only, monkeypatch):
     change = VARIANTS[variant]
     data = _rewrite(_workbook(), {}, stored=True) if change == "stored" else _rewrite(_workbook(), change)
-    for cache in ("_WORKBOOKS", "_RAW_PARTS", "_CHUNKS", "_TEXTS"):
-        monkeypatch.setattr(reader, cache, {})
+    for module, cache in CACHES:
+        monkeypatch.setattr(module, cache, {})
     fast = snapshot(data)
     fast_again = snapshot(data)  # a second time: through the caches
     for _ in tree_only():
@@ -174,8 +180,8 @@ def test_excel_escapes_in_texts_are_decoded_on_both_paths(tree_only, monkeypatch
     pair is left as written."""
     data = _rewrite(_workbook(), ESCAPED_CELLS)
     expected = {"hdr_name": "张\t三_x0041B & <李四>", (996, 0): "a\rb_x0041_", (996, 1): "J_xD83D_J", (996, 2): "AxB"}
-    for cache in ("_WORKBOOKS", "_RAW_PARTS", "_CHUNKS", "_TEXTS"):
-        monkeypatch.setattr(reader, cache, {})
+    for module, cache in CACHES:
+        monkeypatch.setattr(module, cache, {})
 
     def read():
         book = WorkbookReader(io.BytesIO(data))
@@ -206,8 +212,8 @@ def test_zip_headers_with_extra_fields(monkeypatch):
     """Extra fields move each member's data further into the file: the reader must skip them."""
     data = _with_extra_fields(_workbook())
     assert b"UT\x05\x00" in data
-    for cache in ("_WORKBOOKS", "_RAW_PARTS", "_CHUNKS", "_TEXTS"):
-        monkeypatch.setattr(reader, cache, {})
+    for module, cache in CACHES:
+        monkeypatch.setattr(module, cache, {})
     book = WorkbookReader(io.BytesIO(data))
     names = book.defined_names()
     assert book.cell(*names["hdr_name"]).value == HEADER["name"]
@@ -223,8 +229,8 @@ def test_members_compressed_otherwise_are_read_through_zipfile(method, monkeypat
     with zipfile.ZipFile(out, "w", method) as target:
         for info in source.infolist():
             target.writestr(info.filename, source.read(info.filename))
-    for cache in ("_WORKBOOKS", "_RAW_PARTS", "_CHUNKS", "_TEXTS"):
-        monkeypatch.setattr(reader, cache, {})
+    for module, cache in CACHES:
+        monkeypatch.setattr(module, cache, {})
     assert snapshot(out.getvalue()) == snapshot(_workbook())
 
 

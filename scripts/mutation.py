@@ -42,12 +42,15 @@ GUARDS = {  # fastest first: a run stops at its first failure
     "xlkpi/inputs.py": ["tests/test_inputs.py", "tests/test_scoring.py", "tests/test_scoring_more_forms.py",
                         "tests/test_monthly_roundtrip.py"],
     "xlkpi/formulas.py": ["tests/test_render.py", "tests/test_parity_udf.py", "tests/test_parity_libreoffice.py"],
-    "xlkpi/reader.py": ["tests/test_reader.py", "tests/test_collect_files.py", "tests/test_monthly_roundtrip.py"],
+    **{module: ["tests/test_reader.py", "tests/test_collect_files.py", "tests/test_monthly_roundtrip.py"]
+       for module in ("xlkpi/reader.py", "xlkpi/zip_package.py", "xlkpi/plain_xml.py", "xlkpi/workbook_part.py",
+                      "xlkpi/shared_strings.py")},
     "xlkpi/collect.py": ["tests/test_collect_files.py", "tests/test_header_texts.py", "tests/test_monthly_roundtrip.py",
                          "tests/test_reader.py"],
 }
 DEFAULT_MODULES = ["xlkpi/formulas.py", "xlkpi/reader.py", "xlkpi/scoring.py", "xlkpi/collect.py",
-                   "xlkpi/inputs.py", "xlkpi/cellvalues.py"]  # the longest first
+                   "xlkpi/inputs.py", "xlkpi/zip_package.py", "xlkpi/workbook_part.py", "xlkpi/plain_xml.py",
+                   "xlkpi/cellvalues.py", "xlkpi/shared_strings.py"]  # the longest first
 
 EXCLUDED_OPERATORS = [
     r"core/ReplaceBinaryOperator_.*_(FloorDiv|Mod|Pow|RShift|LShift|BitOr|BitAnd|BitXor)$",

@@ -265,10 +265,17 @@ def _read(reader: WorkbookReader, label: str, month: str | None):
 
 
 def _blank_problems(form, inputs, outputs, names, where, invalid=frozenset(), *, plan=None):
-    """One `blank` problem per item that cannot be scored because an input is empty.
+    """One `blank` problem per item that cannot be scored because an input is empty; one for the
+    whole workbook when no input at all is filled in (an untouched workbook), at its first input.
 
     Inputs in `invalid` hold a value already reported as wrong: they are not called blank."""
     plan = plan or _plan(form)
+    if not invalid and all(value is None for value in inputs.values()):
+        first = next((name for _, names_of_item in plan.items for name in names_of_item if name in names), None)
+        if first is not None:
+            count = sum(1 for _, names_of_item in plan.items if names_of_item)
+            return [Problem("blank", f"未填写：整张考核表都是空白（{count} 个考核项目均未填写）。",
+                            **{**where(first), "name": ""})]
     problems = []
     for item, _ in plan.items:
         if outputs.get(f"out_{item.id}") is not None:

@@ -5,147 +5,97 @@ reward, flags, status), one 明细 sheet per form (every item's score and the
 section totals), one sheet per department (its grade distribution and a
 chart), and 问题 (every problem found). Written atomically.
 
-XlsxWriter writes the workbook: styles, widths, filters, frozen panes, charts
-and each table's header. The tables' rows — 10,000 employees and tens of
-thousands of problems make a million cells — are written as sheet XML
-directly (numbers, and texts added to XlsxWriter's shared strings, in the
-table's styles) and streamed into the sheet's compressed part, a block of
-rows at a time: the same workbook, several times faster than cell by cell.
+Written through XlsxWriter's public API in its constant-memory mode: each row
+goes to a temporary file as the next one begins, so 10,000 employees and their
+problems never sit in memory as cells; a sheet's cells are written row by row,
+top to bottom (a cell written above the last row written is lost: the tables
+write their rows in order, and nothing is written on a sheet after its table).
+With an XlsxWriter release it was checked against, the tables' rows take the
+fast path instead (`table_xml`: the same workbook, about eight times faster).
+
+Every sheet prints on A4: fitted to the page's width (a table never splits by
+columns), portrait or landscape by the table's width, the header row repeated
+on every page, page numbers in the footer; on screen the header is frozen and
+filtered. Numbers carry the format of what they are: scores with two decimals,
+ranks and counts as whole numbers, amounts in 元.
 """
 
 from __future__ import annotations
 
 import io
 import math
-import re
-import zlib
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import xlsxwriter
 
 from .errors import UsageError
 from .forms import known_forms
-from .layout import col_letter, safe_sheet_title
-from .reader import WorkbookReader
+from . import table_xml
+from .layout import safe_sheet_title
 from .safe_write import write_atomic
-from .stamp import package_members, zip_package
 
-HEADER_COLUMNS = [("hdr_employee_id", "工号", 10), ("hdr_name", "姓名", 10), ("hdr_department", "部门", 14),
-                  ("form_name", "岗位", 12), ("hdr_appraiser", "考核人", 10)]
+HEADER_COLUMNS = [("hdr_employee_id", "工号", 9), ("hdr_name", "姓名", 9), ("hdr_department", "部门", 12),
+                  ("form_name", "岗位", 12), ("hdr_appraiser", "考核人", 9)]
 
 ROWS_PER_BLOCK = 500
-TEXTS_PER_BLOCK = 2000
-MAX_STRING = 32767
-_ESCAPED = re.compile(r"_(?=x[0-9a-fA-F]{4}_)")  # overlapping ones too: `_x0009_x000A_` has two
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
-_MARKUP = re.compile(r"[&<>\x00-\x1f\ufffe\uffff]|_x")
-_COUNT = re.compile(rb'\bcount="(\d+)"')
-_UNIQUE = re.compile(rb'\buniqueCount="(\d+)"')
-_DIMENSION = re.compile(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"/>')
+A4 = 9  # XlsxWriter's paper code
+PORTRAIT_WIDTH = 100  # column widths (characters) an A4 portrait page holds at full size, margins taken off
+ROWS_PER_PAGE = 48  # rows of the default height an A4 portrait page holds
 
 
 def _blank(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def _si_xml(text: str) -> str:
-    """A shared string's `<si>`, truncated and escaped as XlsxWriter writes it (control characters
-    as `_xHHHH_`, a literal `_xHHHH_` kept by escaping its underscore)."""
-    if len(text) > MAX_STRING // 2 and len(text.encode("utf-16-le")) // 2 > MAX_STRING:
-        text = text.encode("utf-16-le")[:MAX_STRING * 2].decode("utf-16-le", "ignore")
-    if _MARKUP.search(text):
-        text = _ESCAPED.sub("_x005F_", text)
-        text = _CONTROL.sub(lambda match: f"_x{ord(match.group()):04X}_", text)
-        text = text.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
-        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    if text[:1].isspace() or text[-1:].isspace():
-        return f'<si><t xml:space="preserve">{text}</t></si>'
-    return f"<si><t>{text}</t></si>"
-
-
-class _Strings:
-    """The shared strings the tables' rows add after XlsxWriter's own."""
-
-    def __init__(self):
-        self.first = 0  # how many XlsxWriter wrote
-        self.index = {}  # text → its index
-        self.references = 0
-
-    def __call__(self, text: str) -> int:
-        self.references += 1
-        found = self.index.get(text)
-        if found is None:
-            found = self.index[text] = self.first + len(self.index)
-        return found
-
-
-class _Body:
-    """The rows of one table, written into its sheet's XML when the workbook is packed."""
-
-    def __init__(self, first_row: int, columns: int, rows, styles):
-        self.first_row = first_row  # 0-based
-        self.columns = columns
-        self.rows = rows
-        self.count = len(rows)
-        self.text, self.number = styles
-
-    def xml_blocks(self, strings: _Strings):
-        """The rows' XML, a block of rows at a time."""
-        letters = [col_letter(col) for col in range(self.columns)]
-        text, number = self.text, self.number
-        block = []
-        row = self.first_row + 1  # 1-based, the header's row
-        for values in self.rows:
-            row += 1
-            cells = [f'<row r="{row}">']
-            for letter, value in zip(letters, values):
-                kind = value.__class__
-                if kind is str:
-                    cells.append(f'<c r="{letter}{row}" s="{text}" t="s"><v>{strings(value)}</v></c>')
-                elif value is None or isinstance(value, float) and value != value:
-                    cells.append(f'<c r="{letter}{row}" s="{text}"/>')
-                elif kind is bool:
-                    cells.append(f'<c r="{letter}{row}" s="{text}" t="s"><v>{strings("是" if value else "否")}</v></c>')
-                elif isinstance(value, (int, float)):
-                    if math.isinf(value):
-                        raise TypeError("NAN/INF not supported in write_number()")
-                    cells.append(f'<c r="{letter}{row}" s="{number}"><v>{value:.16G}</v></c>')
-                else:
-                    cells.append(f'<c r="{letter}{row}" s="{text}" t="s"><v>{strings(str(value))}</v></c>')
-            cells.append("</row>")
-            block.append("".join(cells))
-            if len(block) >= ROWS_PER_BLOCK:
-                yield "".join(block).encode("utf-8")
-                block = []
-        if block:
-            yield "".join(block).encode("utf-8")
-
-
 class _Book:
-    def __init__(self):
+    """A workbook for people to read: its formats, sheets set up for printing, and tables.
+
+    Interface used by the summary and the period report: `sheet(name)`, `table(sheet, columns,
+    rows, start_row=...)`, `cell(...)`, the formats `head/text/wrap/number/integer/money/percent/
+    title`, `workbook` (XlsxWriter's, for charts) and `close()` (the bytes).
+
+    fast: whether the tables' rows take `table_xml`'s fast path (default: when the installed
+    XlsxWriter is one it was checked against); otherwise every cell goes through XlsxWriter's
+    public API, in constant-memory mode."""
+
+    def __init__(self, *, fast: bool | None = None):
+        self.fast = table_xml.available() if fast is None else fast
         self.buffer = io.BytesIO()
-        self.workbook = xlsxwriter.Workbook(self.buffer, {"in_memory": True, "strings_to_formulas": False,
+        mode = {"in_memory": True} if self.fast else {"constant_memory": True}
+        self.workbook = xlsxwriter.Workbook(self.buffer, {**mode, "strings_to_formulas": False,
                                                           "strings_to_numbers": False, "strings_to_urls": False})
+        self.bodies = {}  # sheet name → table_xml.Body, on the fast path
         add = self.workbook.add_format
         base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter"}
         self.head = add({**base, "bold": True, "bg_color": "#D9E1F2", "border": 1, "align": "center", "text_wrap": True})
         self.text = add({**base, "border": 1})
+        self.wrap = add({**base, "border": 1, "text_wrap": True})
         self.number = add({**base, "border": 1, "num_format": "0.00"})
         self.integer = add({**base, "border": 1, "num_format": "0"})
+        self.money = add({**base, "border": 1, "num_format": '#,##0.00"元"'})
         self.percent = add({**base, "border": 1, "num_format": "0.0%"})
         self.title = add({**base, "bold": True, "font_size": 14})
         self.used = set()
-        self.bodies = {}  # sheet name → _Body
 
-    def sheet(self, title):
+    def sheet(self, title, *, landscape: bool = False):
+        """A new sheet named after `title` (made unique), set up to print on A4, fitted to the
+        page's width, with page numbers in the footer."""
         name = safe_sheet_title(title)
         number = 2
         while name.lower() in self.used:
             name = safe_sheet_title(title, f"({number})")
             number += 1
         self.used.add(name.lower())
-        return self.workbook.add_worksheet(name)
+        sheet = self.workbook.add_worksheet(name)
+        sheet.set_paper(A4)
+        if landscape:
+            sheet.set_landscape()
+        else:
+            sheet.set_portrait()
+        sheet.fit_to_pages(1, 0)
+        sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+        sheet.set_footer("&C第 &P 页，共 &N 页")
+        return sheet
 
     def cell(self, sheet, row, col, value, style=None):
         if _blank(value):
@@ -157,121 +107,68 @@ class _Book:
         else:
             sheet.write_string(row, col, str(value), style or self.text)
 
-    def table(self, sheet, columns, rows, start_row=0):
-        """columns: (label, width); rows: a sized iterable of rows of values, written below the
-        header when the workbook is packed (the table is the last thing on its sheet)."""
-        for col, (label, width) in enumerate(columns):
-            sheet.write_string(start_row, col, label, self.head)
+    def table(self, sheet, columns, rows, start_row=0, *, freeze_columns: int = 0):
+        """Write a table: its header at `start_row`, then `rows` (a sized iterable of rows of
+        values) below it; the last thing written on its sheet.
+
+        columns: (label, width) or (label, width, format): a number in the column takes the
+        column's format (default: two decimals), a text takes `wrap` in a `wrap` column and `text`
+        otherwise; blanks (None, NaN) are empty bordered cells, True/False 是/否.
+
+        The header is frozen (with the first `freeze_columns` columns), filtered and repeated on
+        every printed page; a table wider than a portrait page turns its sheet to landscape."""
+        if any(len(column[0]) * 2 > column[1] for column in columns):  # a header of two lines
+            sheet.set_row(start_row, 27)
+        for col, (label, width, *_) in enumerate(columns):
             sheet.set_column(col, col, width)
+            sheet.write_string(start_row, col, label, self.head)
+        numbers = [column[2] if len(column) > 2 else self.number for column in columns]
+        texts = [self.wrap if style is self.wrap else self.text for style in numbers]
+        numbers = [self.text if style is self.wrap else style for style in numbers]
+        if self.fast:
+            self._fast_table(sheet, columns, rows, start_row, texts, numbers)
+        else:
+            self._public_table(sheet, columns, rows, start_row, texts, numbers)
+        sheet.freeze_panes(start_row + 1, freeze_columns)
+        sheet.repeat_rows(start_row)
+        if sum(column[1] for column in columns) > PORTRAIT_WIDTH:
+            sheet.set_landscape()
+
+    def _fast_table(self, sheet, columns, rows, start_row, texts, numbers):
+        """The rows kept for `table_xml.splice` when the workbook is closed (`rows` must be sized)."""
         if len(rows):
             sheet.autofilter(start_row, 0, start_row + len(rows), len(columns) - 1)
-            # the styles of the rows, given their numbers in styles.xml now: XlsxWriter numbers a style
-            # when a cell written through it uses it, and these cells are not written through it
-            styles = (self.text._get_xf_index(), self.number._get_xf_index())
-            self.bodies[sheet.get_name()] = _Body(start_row, len(columns), rows, styles)
-        sheet.freeze_panes(start_row + 1, 0)
+            # the styles' numbers in styles.xml now: XlsxWriter numbers a style when a cell written
+            # through it uses it, and these cells are not written through it
+            styles = [(text._get_xf_index(), number._get_xf_index()) for text, number in zip(texts, numbers)]
+            self.bodies[sheet.get_name()] = table_xml.Body(start_row, rows, styles)
+
+    @staticmethod
+    def _public_table(sheet, columns, rows, start_row, texts, numbers):
+        """The rows written cell by cell through XlsxWriter's public API."""
+        write_string, write_number, write_blank = sheet.write_string, sheet.write_number, sheet.write_blank
+        row = start_row
+        for values in rows:
+            row += 1
+            for col, value in enumerate(values):
+                kind = value.__class__
+                if kind is str:
+                    write_string(row, col, value, texts[col])
+                elif value is None or kind is float and value != value:
+                    write_blank(row, col, None, texts[col])
+                elif kind is bool:
+                    write_string(row, col, "是" if value else "否", texts[col])
+                elif isinstance(value, (int, float)):
+                    write_number(row, col, value, numbers[col])
+                else:
+                    write_string(row, col, str(value), texts[col])
+        if row > start_row:
+            sheet.autofilter(start_row, 0, row, len(columns) - 1)
 
     def close(self) -> bytes:
         self.workbook.close()
         data = self.buffer.getvalue()
-        if not self.bodies:
-            return data
-        parts = {part: name for name, part in WorkbookReader(io.BytesIO(data)).sheets.items()}
-        members = package_members(data)
-        shared = next((index for index, member in enumerate(members) if member[0] == b"xl/sharedStrings.xml"), None)
-        if shared is None:  # every table has a header row of text, so XlsxWriter always writes them
-            raise RuntimeError("the summary has no shared strings part")
-        strings_xml = zlib.decompress(members[shared][1], -15)
-        strings = _Strings()
-        strings.first = int(_UNIQUE.search(strings_xml).group(1))
-        for index, (name, raw, crc, size) in enumerate(members):
-            sheet = parts.get(name.decode("utf-8"))
-            if sheet in self.bodies:
-                members[index] = (name, *_with_rows(zlib.decompress(raw, -15), self.bodies[sheet], strings))
-        members[shared] = (members[shared][0], *_with_strings(strings_xml, strings))
-        del strings, strings_xml  # not held while the package is made
-        return zip_package(_handed_over(members))
-
-
-def _with_strings(xml: bytes, strings: _Strings):
-    """XlsxWriter's shared strings with the rows' strings appended: (deflated, CRC-32, size)."""
-    total = int(_COUNT.search(xml).group(1)) + strings.references
-    unique = strings.first + len(strings.index)
-    xml = _COUNT.sub(f'count="{total}"'.encode(), xml, count=1)
-    xml = _UNIQUE.sub(f'uniqueCount="{unique}"'.encode(), xml, count=1)
-    split = xml.rindex(b"</sst>")
-    return _deflated(_chain([xml[:split]], _si_blocks(strings.index), [xml[split:]]))
-
-
-def _si_blocks(texts):
-    """The `<si>` of each text, UTF-8, a block of texts at a time."""
-    block = []
-    for text in texts:
-        block.append(_si_xml(text))
-        if len(block) >= TEXTS_PER_BLOCK:
-            yield "".join(block).encode("utf-8")
-            block = []
-    yield "".join(block).encode("utf-8")
-
-
-def _with_rows(xml: bytes, body: _Body, strings: _Strings):
-    """The sheet's XML with the body's rows before `</sheetData>` and its dimension widened:
-    (deflated bytes, CRC-32, size)."""
-    last_row = body.first_row + body.count + 1
-    match = _DIMENSION.search(xml)
-    if match:
-        first_col, first_row = match.group(1).decode("ascii"), match.group(2).decode("ascii")
-        end_col = (match.group(3) or match.group(1)).decode("ascii")
-        end_row = int(match.group(4) or first_row)
-        columns = max(_column_number(end_col), body.columns)
-        dimension = f'<dimension ref="{first_col}{first_row}:{col_letter(columns - 1)}{max(end_row, last_row)}"/>'
-        xml = xml[:match.start()] + dimension.encode("ascii") + xml[match.end():]
-    split = xml.rindex(b"</sheetData>")
-    return _deflated(_chain([xml[:split]], body.xml_blocks(strings), [xml[split:]]))
-
-
-def _deflated(chunks):
-    """Deflate the chunks as they come: (deflated bytes, CRC-32, size). zlib lets go of the
-    interpreter while it compresses, so a thread compresses each chunk while the next is made;
-    at level 1, which makes the file a third larger than level 6 in a third of the time."""
-    compressor = zlib.compressobj(1, zlib.DEFLATED, -15)
-    state = {"crc": 0, "size": 0}
-
-    def compress(chunk: bytes) -> bytes:
-        state["crc"] = zlib.crc32(chunk, state["crc"])
-        state["size"] += len(chunk)
-        return compressor.compress(chunk)
-
-    out = []
-    with ThreadPoolExecutor(1) as thread:
-        pending = []
-        for chunk in chunks:
-            pending.append(thread.submit(compress, chunk))
-            while len(pending) > 2:
-                out.append(pending.pop(0).result())
-        out.extend(future.result() for future in pending)
-    out.append(compressor.flush())
-    return b"".join(out), state["crc"], state["size"]
-
-
-def _handed_over(members: list):
-    """The members, each let go by the list as it is handed over: `zip_package` copies each one into
-    the package, and does not copy one while the list holds every member too."""
-    members.reverse()
-    while members:
-        yield members.pop()
-
-
-def _chain(*iterables):
-    for iterable in iterables:
-        yield from iterable
-
-
-def _column_number(letters: str) -> int:
-    number = 0
-    for char in letters:
-        number = number * 26 + ord(char) - 64
-    return number
+        return table_xml.splice(data, self.bodies) if self.bodies else data
 
 
 class _Rows:
@@ -315,6 +212,11 @@ def outcome_columns(frame) -> list:
     return list(seen.items())
 
 
+def _width(label: str) -> int:
+    """An outcome column's width: its label on one line (a Chinese character takes about 1.6)."""
+    return max(9, min(14, round(len(label) * 1.6) + 1))
+
+
 def summary_bytes(frame, problems, month: str, flags: dict | None = None) -> bytes:
     """The summary workbook's bytes (see the module docstring)."""
     flags = flags or {}
@@ -331,16 +233,19 @@ def summary_bytes(frame, problems, month: str, flags: dict | None = None) -> byt
         return values[name]
 
     outcomes = outcome_columns(frame)
+    money = {f"out_{o.id}" for form in forms.values() for o in form.outcomes if o.money}
 
     sheet = book.sheet("汇总")
     sheet.write_string(0, 0, f"{month} 绩效考核汇总（共 {count} 人）", book.title)
-    columns = [(label, width) for _, label, width in HEADER_COLUMNS] + [("总分", 8)] + \
-        [(label, 10) for _, label in outcomes] + [("部门内排名", 8), ("奖励（元）", 9), ("奖励说明", 24), ("填写状态", 14),
-                                                 ("预警", 24), ("问题数", 7), ("文件", 40)]
+    columns = [(label, width) for _, label, width in HEADER_COLUMNS] + [("总分", 7)] + \
+        [(label, _width(label), book.money if name in money else book.number) for name, label in outcomes] + \
+        [("部门内排名", 10, book.integer), ("奖励（元）", 9, book.money), ("奖励说明", 16, book.wrap),
+         ("填写状态", 12), ("预警", 16, book.wrap),
+         ("问题数", 6, book.integer), ("文件", 30)]
     standing = ["；".join(flags.get(employee, [])) for employee in column("hdr_employee_id")]
     sources = [key for key, _, _ in HEADER_COLUMNS] + ["out_total"] + [name for name, _ in outcomes]
     sources += ["rank", "reward", "reward_note", "out_status", standing, "problems", "file"]
-    book.table(sheet, columns, _Rows(frame, sources), start_row=1)
+    book.table(sheet, columns, _Rows(frame, sources), start_row=1, freeze_columns=2)
 
     for form_id in sorted(frame["form"].unique()) if count else []:
         form = forms[form_id]
@@ -349,13 +254,16 @@ def summary_bytes(frame, problems, month: str, flags: dict | None = None) -> byt
         for section in form.sections:
             for item in section.items:
                 names.append(f"out_{item.id}")
-                cols.append((item.name, 10))
+                cols.append((item.name, 8))
             names.append(f"out_{section.id}")
-            cols.append((f"{section.name}合计", 10))
+            cols.append((f"{section.name}合计", 8))
         names += ["out_total"] + [f"out_{o.id}" for o in form.outcomes] + ["out_status", "rank"]
-        cols += [("总分", 8)] + [(o.label, 10) for o in form.outcomes] + [("填写状态", 14), ("部门内排名", 8)]
+        cols += [("总分", 7)]
+        cols += [(o.label, _width(o.label), book.money if o.money else book.number) for o in form.outcomes]
+        cols += [("填写状态", 12), ("部门内排名", 10, book.integer)]
         positions = (frame["form"] == form_id).to_numpy().nonzero()[0]
-        book.table(detail, cols, _Rows(frame, [k for k, _, _ in HEADER_COLUMNS[:3]] + names, positions))
+        book.table(detail, cols, _Rows(frame, [k for k, _, _ in HEADER_COLUMNS[:3]] + names, positions),
+                   freeze_columns=2)
 
     departments = column("hdr_department")
     for department in sorted(set(departments)) if count else []:
@@ -363,12 +271,15 @@ def summary_bytes(frame, problems, month: str, flags: dict | None = None) -> byt
         _department_sheet(book, department, rows, column, forms)
 
     problem_sheet = book.sheet("问题")
-    book.table(problem_sheet, [("文件", 40), ("工作表", 12), ("单元格", 8), ("名称", 24), ("代码", 18), ("说明", 60)],
-               _ProblemRows(problems))
+    book.table(problem_sheet, [("文件", 30), ("工作表", 10), ("单元格", 7), ("说明", 56, book.wrap), ("代码", 14),
+                               ("名称", 14)], _ProblemRows(problems))
     return book.close()
 
 
 class _ProblemRows:
+    """The 问题 sheet's rows: where (file, sheet, cell), what (the message), then the codes
+    (the problem's code and the defined name) that a clerk can leave aside."""
+
     def __init__(self, problems):
         self.problems = problems
 
@@ -376,16 +287,35 @@ class _ProblemRows:
         return len(self.problems)
 
     def __iter__(self):
-        return ((p.file, p.sheet, p.cell, p.name, p.code, p.message) for p in self.problems)
+        return ((p.file, p.sheet, p.cell, p.message, p.code, p.name) for p in self.problems)
+
+
+CHART_WIDTH, CHART_HEIGHT = 480, 260  # pixels: beside columns A to C, the block fits a portrait page's width
+BLOCK_ROWS = 15  # rows a department's form block takes at least: the chart's height (260 px ≈ 13 rows) and a gap
+
+
+def axis_step(largest: int) -> int:
+    """A whole-number step for a value axis from 0 to `largest` people: 1, 2, 5, 10, 20, 50, …,
+    the smallest that gives at most 10 steps."""
+    step = 1
+    while largest > step * 10:
+        for factor in (2, 5, 10):
+            if largest <= step * factor * 10:
+                return step * factor
+        step *= 10
+    return step
 
 
 def _department_sheet(book: _Book, department: str, rows, column, forms):
-    """A department's grade distribution per form, with a column chart each."""
+    """A department's grade distribution per form (the 未完成 row last), with a column chart each;
+    a form's block never split by a page break."""
     sheet = book.sheet(department)
     sheet.write_string(0, 0, f"{department}：考核结果分布", book.title)
     sheet.set_column(0, 0, 16)
     sheet.set_column(1, 1, 8)
+    sheet.set_column(2, 2, 2)
     row = 2
+    breaks = []
     form_column = column("form")
     for form_id in sorted({form_column[index] for index in rows}):
         form = forms[form_id]
@@ -399,27 +329,32 @@ def _department_sheet(book: _Book, department: str, rows, column, forms):
         values = [outcome_values[index] for index in rows if form_column[index] == form_id]
         counts = [sum(1 for v in values if not _blank(v) and v == label) for label in labels]
         pending = sum(1 for v in values if _blank(v))
+        if row > 2 and (row - 1) // ROWS_PER_PAGE != (row + BLOCK_ROWS - 2) // ROWS_PER_PAGE:
+            breaks.append(row)
         sheet.write_string(row, 0, f"{form.name}·{outcome.label}", book.head)
         sheet.write_string(row, 1, "人数", book.head)
         first = row + 1
         for offset, (label, count) in enumerate(zip(labels, counts), start=first):
             book.cell(sheet, offset, 0, label if isinstance(label, str) else f"{label:g}", book.text)
             sheet.write_number(offset, 1, count, book.integer)
-        last = first + len(labels) - 1
-        sheet.write_string(last + 1, 0, "未完成", book.text)
-        sheet.write_number(last + 1, 1, pending, book.integer)
+        last = first + len(labels)  # the 未完成 row
+        sheet.write_string(last, 0, "未完成", book.text)
+        sheet.write_number(last, 1, pending, book.integer)
         chart = book.workbook.add_chart({"type": "column"})
         quoted = "'" + sheet.get_name().replace("'", "''") + "'"
         chart.add_series({"name": f"{form.name}·{outcome.label}",
                           "categories": f"={quoted}!$A${first + 1}:$A${last + 1}",
                           "values": f"={quoted}!$B${first + 1}:$B${last + 1}",
                           "data_labels": {"value": True}})
-        chart.set_title({"name": f"{department} {form.name}{outcome.label}分布"})
+        chart.set_title({"name": f"{department} {form.name}{outcome.label}分布", "name_font": {"size": 11}})
         chart.set_legend({"none": True})
-        chart.set_y_axis({"name": "人数", "major_gridlines": {"visible": True}})
-        chart.set_size({"width": 420, "height": 240})
-        sheet.insert_chart(row, 3, chart)
-        row = max(last + 3, row + 13)
+        chart.set_y_axis({"name": "人数", "min": 0, "major_unit": axis_step(max(counts + [pending])),
+                          "num_format": "0", "major_gridlines": {"visible": True}})
+        chart.set_size({"width": CHART_WIDTH, "height": CHART_HEIGHT})
+        sheet.insert_chart(row, 3, chart, {"object_position": 3})
+        row = max(last + 3, row + BLOCK_ROWS)
+    if breaks:
+        sheet.set_h_pagebreaks(breaks)
 
 
 def write_summary(path, frame, problems, month: str, *, flags=None, force: bool = False) -> Path:

@@ -136,9 +136,10 @@ def test_department_chart_counts_whole_people_and_its_unfinished_row():
     categories, values = re.findall(r"<c:f>'?客服部'?!\$([AB])\$(\d+):\$[AB]\$(\d+)</c:f>", chart)
     unfinished = 1 + next(index for index, row in enumerate(rows) if row[0] == "未完成")
     assert categories[1:] == values[1:] == (str(unfinished - 4), str(unfinished))
-    step = float(re.search(r'<c:majorUnit val="([^"]+)"/>', chart).group(1))
+    step = float(re.search(r'<c:valAx>.*<c:majorUnit val="([^"]+)"/>', chart).group(1))
     assert step == int(step) >= 1
-    assert re.search(r'<c:min val="0"/>', chart)
+    axis = re.search(r"<c:valAx>.*</c:valAx>", chart).group()
+    assert '<c:min val="0"/>' in axis and '<c:numFmt formatCode="0" sourceLinked="0"/>' in axis
 
 
 @pytest.mark.parametrize("largest, step", [(0, 1), (1, 1), (7, 1), (10, 1), (11, 2), (20, 2), (21, 5), (50, 5),

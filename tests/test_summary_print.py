@@ -20,7 +20,7 @@ from xlkpi.collect import collect_month
 from xlkpi.libreoffice import convert
 from xlkpi.render import render_workbook
 from xlkpi.sampling import random_filling
-from xlkpi.summary import write_summary
+from xlkpi.summary import summary_bytes, write_summary
 
 MONTH = "2026-11"
 UNTOUCHED, PART_FILLED = 3, 5  # positions among the month's workbooks, sorted by path
@@ -45,7 +45,7 @@ def month(tmp_path_factory):
                         out=path, force=True)
     frame, problems = collect_month(root / "out" / MONTH, MONTH, jobs=1)
     summary = write_summary(root / "summary.xlsx", frame, problems, MONTH)
-    return summary, paths[UNTOUCHED], paths[PART_FILLED], problems
+    return summary, paths[UNTOUCHED], paths[PART_FILLED], problems, frame
 
 
 def _tool(name: str) -> str | None:
@@ -58,7 +58,7 @@ def _tool(name: str) -> str | None:
 
 
 def test_an_untouched_workbook_is_one_problem_line(month):
-    summary, untouched, part_filled, problems = month
+    summary, untouched, part_filled, problems, _ = month
     of = lambda path: [p for p in problems if Path(p.file).name == path.name]  # noqa: E731
     lines = of(untouched)
     assert len(lines) == 1 and lines[0].code == "blank" and "整张考核表都是空白" in lines[0].message
@@ -70,8 +70,13 @@ def test_an_untouched_workbook_is_one_problem_line(month):
 
 
 @pytest.mark.xdist_group("libreoffice")
-def test_summary_prints_on_few_a4_pages_with_no_table_split_by_columns(month, soffice, tmp_path):
-    summary = month[0]
+@pytest.mark.parametrize("fast", [True, False], ids=["fast path", "public API"])
+def test_summary_prints_on_few_a4_pages_with_no_table_split_by_columns(month, soffice, tmp_path, fast):
+    summary, problems, frame = month[0], month[3], month[4]
+    if not fast:
+        summary = tmp_path / "public" / summary.name
+        summary.parent.mkdir()
+        summary.write_bytes(summary_bytes(frame, problems, MONTH, fast=False))
     pdftotext, pdfinfo = _tool("pdftotext"), _tool("pdfinfo")
     pdf = convert([summary], tmp_path, "pdf")[0]
     info = subprocess.run([pdfinfo, "-f", "1", "-l", "999", str(pdf)], capture_output=True, text=True,

@@ -217,10 +217,10 @@ def _width(label: str) -> int:
     return max(9, min(14, round(len(label) * 1.6) + 1))
 
 
-def summary_bytes(frame, problems, month: str, flags: dict | None = None) -> bytes:
-    """The summary workbook's bytes (see the module docstring)."""
+def summary_bytes(frame, problems, month: str, flags: dict | None = None, *, fast: bool | None = None) -> bytes:
+    """The summary workbook's bytes (see the module docstring). `fast`: as `_Book`'s."""
     flags = flags or {}
-    book = _Book()
+    book = _Book(fast=fast)
     forms = known_forms()
     count = len(frame)
     values = {}

@@ -1,11 +1,12 @@
 """Table rows written as sheet XML straight into an XlsxWriter package: the summary's fast path.
 
-XlsxWriter writes a workbook cell by cell at about 10 µs a cell on this project's machine; a
-month of 10,000 employees and their problems is a million cells. Here XlsxWriter writes
-everything but the tables' rows (styles, widths, filters, page setup, charts, each table's
-header); then the rows are written as sheet XML (numbers, and texts added to XlsxWriter's shared
-strings, in the columns' styles) and streamed into the sheet's compressed part, a block of rows
-at a time: the same workbook, about eight times faster (benchmarks: the summary workbook).
+Through its public API XlsxWriter takes several microseconds a cell; a month of 10,000
+employees and their problems is half a million to a million cells, 7–10 s on this project's
+machine. Here XlsxWriter writes everything but the tables' rows (styles, widths, filters, page
+setup, charts, each table's header); then the rows are written as sheet XML (numbers, and texts
+added to XlsxWriter's shared strings, in the columns' styles) and streamed into the sheet's
+compressed part, a block of rows at a time: the same workbook, about seven times faster
+(benchmarks/run.py times the summary both ways).
 
 It depends on how XlsxWriter lays out its package (the shared strings' counts, `sheetData`,
 `<dimension>`) and on its private `Format._get_xf_index()`, so it is used only with the XlsxWriter

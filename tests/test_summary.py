@@ -125,6 +125,17 @@ def test_every_sheet_prints_on_a4_fitted_to_width_with_its_header_repeated():
     assert book["电话专员明细"].print_title_rows == "$1:$1" and book["问题"].print_title_rows == "$1:$1"
 
 
+def test_a_long_text_in_a_wrapped_column_makes_its_row_tall_enough():
+    short, long = "未填写：考勤。", "计算公式被改成了数值 85；已按输入重新计算为 90。" * 3  # 75 characters: 3 lines of 28
+    problems = [Problem("blank", message, file="f.xlsx") for message in (short, long, "第一行\n第二行")]
+    book = openpyxl.load_workbook(io.BytesIO(summary_bytes(_frame(2), problems, "2026-11")))
+    sheet = book["问题"]
+    heights = [sheet.row_dimensions[row].height for row in (2, 3, 4)]
+    assert heights[0] is None  # one line: the default height
+    assert heights[1] >= 3 * 12 and heights[2] >= 2 * 12  # points: three lines, two lines
+    assert sheet.cell(row=3, column=4).alignment.wrap_text
+
+
 def test_department_chart_counts_whole_people_and_its_unfinished_row():
     frame = _frame(40)  # 30 with a grade, 10 without (未完成)
     data = summary_bytes(frame, [], "2026-11")

@@ -103,6 +103,10 @@ def test_fast_path_writes_what_the_public_api_writes(monkeypatch):
         assert fast_sheet.auto_filter.ref == public_sheet.auto_filter.ref, where
         assert fast_sheet.print_title_rows == public_sheet.print_title_rows, where
         assert fast_sheet.page_setup.orientation == public_sheet.page_setup.orientation, where
+        heights = [(r, fast_sheet.row_dimensions[r].height) for r in range(1, fast_sheet.max_row + 1)]
+        assert heights == [(r, public_sheet.row_dimensions[r].height) for r in range(1, fast_sheet.max_row + 1)], where
+        if where in ("汇总", "问题"):  # long texts in wrapped columns: rows taller than the default
+            assert any(height for _, height in heights[2:]), where
         for fast_row, public_row in zip(fast_sheet.iter_rows(), public_sheet.iter_rows(), strict=True):
             for fast_cell, public_cell in zip(fast_row, public_row, strict=True):
                 assert _style(fast_cell) == _style(public_cell), (where, fast_cell.coordinate)

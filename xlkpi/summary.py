@@ -41,10 +41,41 @@ ROWS_PER_BLOCK = 500
 A4 = 9  # XlsxWriter's paper code
 PORTRAIT_WIDTH = 100  # column widths (characters) an A4 portrait page holds at full size, margins taken off
 ROWS_PER_PAGE = 48  # rows of the default height an A4 portrait page holds
+LINE_PIXELS = 17  # a line of the summary's 10-point font, in a row's height
+MAX_LINES = 24  # a row grows to at most this many lines (Excel's rows end at 409 points)
 
 
 def _blank(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _lines(text: str, width: float) -> int:
+    """The lines `text` takes wrapped in a column `width` characters wide (a Chinese character
+    takes about two), at most `MAX_LINES`."""
+    room = max(1.0, width - 0.5)
+    lines = 0
+    for part in text.split("\n"):
+        units = sum(2.0 if ord(char) > 0x2E7F else 1.0 for char in part)
+        lines += max(1, math.ceil(units / room))
+        if lines >= MAX_LINES:
+            return MAX_LINES
+    return lines
+
+
+def _row_heights(columns, wrap):
+    """A function of a row's values giving its height in pixels when a text in one of the `wrap`
+    columns takes more than a line (None otherwise): LibreOffice does not grow such a row when it
+    opens the file, so the row is written with its height. None when no column wraps."""
+    wrapped = [(col, column[1]) for col, column in enumerate(columns) if len(column) > 2 and column[2] is wrap]
+    if not wrapped:
+        return None
+
+    def height(values):
+        lines = max((_lines(values[col], width) for col, width in wrapped if values[col].__class__ is str),
+                    default=1)
+        return LINE_PIXELS * lines + 3 if lines > 1 else None
+
+    return height
 
 
 class _Book:
@@ -125,31 +156,36 @@ class _Book:
         numbers = [column[2] if len(column) > 2 else self.number for column in columns]
         texts = [self.wrap if style is self.wrap else self.text for style in numbers]
         numbers = [self.text if style is self.wrap else style for style in numbers]
+        heights = _row_heights(columns, self.wrap)
         if self.fast:
-            self._fast_table(sheet, columns, rows, start_row, texts, numbers)
+            self._fast_table(sheet, columns, rows, start_row, texts, numbers, heights)
         else:
-            self._public_table(sheet, columns, rows, start_row, texts, numbers)
+            self._public_table(sheet, columns, rows, start_row, texts, numbers, heights)
         sheet.freeze_panes(start_row + 1, freeze_columns)
         sheet.repeat_rows(start_row)
         if sum(column[1] for column in columns) > PORTRAIT_WIDTH:
             sheet.set_landscape()
 
-    def _fast_table(self, sheet, columns, rows, start_row, texts, numbers):
+    def _fast_table(self, sheet, columns, rows, start_row, texts, numbers, heights):
         """The rows kept for `table_xml.splice` when the workbook is closed (`rows` must be sized)."""
         if len(rows):
             sheet.autofilter(start_row, 0, start_row + len(rows), len(columns) - 1)
             # the styles' numbers in styles.xml now: XlsxWriter numbers a style when a cell written
             # through it uses it, and these cells are not written through it
             styles = [(text._get_xf_index(), number._get_xf_index()) for text, number in zip(texts, numbers)]
-            self.bodies[sheet.get_name()] = table_xml.Body(start_row, rows, styles)
+            self.bodies[sheet.get_name()] = table_xml.Body(start_row, rows, styles, heights)
 
     @staticmethod
-    def _public_table(sheet, columns, rows, start_row, texts, numbers):
+    def _public_table(sheet, columns, rows, start_row, texts, numbers, heights):
         """The rows written cell by cell through XlsxWriter's public API."""
         write_string, write_number, write_blank = sheet.write_string, sheet.write_number, sheet.write_blank
         row = start_row
         for values in rows:
             row += 1
+            if heights is not None:
+                pixels = heights(values)
+                if pixels:
+                    sheet.set_row_pixels(row, pixels)
             for col, value in enumerate(values):
                 kind = value.__class__
                 if kind is str:
@@ -239,7 +275,7 @@ def summary_bytes(frame, problems, month: str, flags: dict | None = None, *, fas
     sheet.write_string(0, 0, f"{month} 绩效考核汇总（共 {count} 人）", book.title)
     columns = [(label, width) for _, label, width in HEADER_COLUMNS] + [("总分", 7)] + \
         [(label, _width(label), book.money if name in money else book.number) for name, label in outcomes] + \
-        [("部门内排名", 10, book.integer), ("奖励（元）", 9, book.money), ("奖励说明", 16, book.wrap),
+        [("部门内排名", 10, book.integer), ("奖励（元）", 9, book.money), ("奖励说明", 18, book.wrap),
          ("填写状态", 12), ("预警", 16, book.wrap),
          ("问题数", 6, book.integer), ("文件", 30)]
     standing = ["；".join(flags.get(employee, [])) for employee in column("hdr_employee_id")]

@@ -84,23 +84,28 @@ class Body:
     """The rows of one table, written into its sheet's XML when the workbook is packed.
 
     first_row: the table's header row (0-based); rows: a sized iterable of rows of values;
-    styles: per column, the style numbers (XlsxWriter's xf index) of its texts and of its numbers."""
+    styles: per column, the style numbers (XlsxWriter's xf index) of its texts and of its numbers;
+    heights: None, or a function of a row's values giving its height in pixels (None: the default),
+    written as XlsxWriter's `set_row_pixels` writes it."""
 
-    def __init__(self, first_row: int, rows, styles):
+    def __init__(self, first_row: int, rows, styles, heights=None):
         self.first_row = first_row
         self.columns = len(styles)
         self.rows = rows
         self.count = len(rows)
         self.styles = styles
+        self.heights = heights
 
     def xml_blocks(self, strings: _Strings):
         """The rows' XML, a block of rows at a time."""
         columns = [(col_letter(col), text, number) for col, (text, number) in enumerate(self.styles)]
         block = []
         row = self.first_row + 1  # 1-based, the header's row
+        heights = self.heights
         for values in self.rows:
             row += 1
-            cells = [f'<row r="{row}">']
+            pixels = heights(values) if heights is not None else None
+            cells = [f'<row r="{row}" ht="{pixels * 0.75:.16g}" customHeight="1">' if pixels else f'<row r="{row}">']
             for (letter, text, number), value in zip(columns, values):
                 kind = value.__class__
                 if kind is str:

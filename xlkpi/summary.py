@@ -50,13 +50,14 @@ def _blank(value) -> bool:
 
 
 def _lines(text: str, width: float) -> int:
-    """The lines `text` takes wrapped in a column `width` characters wide (a Chinese character
-    takes about two), at most `MAX_LINES`."""
-    room = max(1.0, width - 0.5)
+    """The lines `text` takes wrapped in a column `width` characters wide, at most `MAX_LINES`:
+    in pixels, a column is 7 a character and 5 more, of which the cell's margins take 6; at the
+    summary's 10-point font a Chinese character takes at most 13, a space 3.5, another 6.5."""
+    room = max(1.0, width * 7 - 1)
     lines = 0
     for part in text.split("\n"):
-        units = sum(2.0 if ord(char) > 0x2E7F else 1.0 for char in part)
-        lines += max(1, math.ceil(units / room))
+        pixels = sum(13.0 if ord(char) > 0x2E7F else 3.5 if char == " " else 6.5 for char in part)
+        lines += max(1, math.ceil(pixels / room))
         if lines >= MAX_LINES:
             return MAX_LINES
     return lines
@@ -275,7 +276,7 @@ def summary_bytes(frame, problems, month: str, flags: dict | None = None, *, fas
     sheet.write_string(0, 0, f"{month} 绩效考核汇总（共 {count} 人）", book.title)
     columns = [(label, width) for _, label, width in HEADER_COLUMNS] + [("总分", 7)] + \
         [(label, _width(label), book.money if name in money else book.number) for name, label in outcomes] + \
-        [("部门内排名", 10, book.integer), ("奖励（元）", 9, book.money), ("奖励说明", 18, book.wrap),
+        [("部门内排名", 10, book.integer), ("奖励（元）", 9, book.money), ("奖励说明", 20, book.wrap),
          ("填写状态", 12), ("预警", 16, book.wrap),
          ("问题数", 6, book.integer), ("文件", 30)]
     standing = ["；".join(flags.get(employee, [])) for employee in column("hdr_employee_id")]

@@ -172,3 +172,13 @@ def test_detail_sheets_take_their_form_rows_block_by_block(monkeypatch):
                                                      expected["hdr_department"]))
     listed = [row[0] for row in _values(data, "汇总")[2:]]
     assert listed == frame["hdr_employee_id"].tolist()
+
+
+def test_a_header_row_is_as_tall_as_its_longest_label_wraps():
+    frame = _frame(3)
+    frame["form"], frame["form_name"] = "hujiao_jingli", "呼叫中心经理"
+    book = openpyxl.load_workbook(io.BytesIO(summary_bytes(frame, [], "2026-11")))
+    sheet = book["呼叫中心经理明细"]
+    labels = [cell.value for cell in sheet[1]]
+    assert "呼叫中心业务计划完成率" in labels  # 11 characters in a column 8 wide: three lines
+    assert sheet.column_dimensions["D"].width < 10 and sheet.row_dimensions[1].height >= 3 * 12

@@ -149,8 +149,9 @@ class _Book:
 
         The header is frozen (with the first `freeze_columns` columns), filtered and repeated on
         every printed page; a table wider than a portrait page turns its sheet to landscape."""
-        if any(len(column[0]) * 2 > column[1] for column in columns):  # a header of two lines
-            sheet.set_row(start_row, 27)
+        lines = max((_lines(column[0], column[1]) for column in columns), default=1)
+        if lines > 1:  # a header of several lines
+            sheet.set_row_pixels(start_row, LINE_PIXELS * lines + 3)
         for col, (label, width, *_) in enumerate(columns):
             sheet.set_column(col, col, width)
             sheet.write_string(start_row, col, label, self.head)

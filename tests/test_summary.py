@@ -144,6 +144,8 @@ def test_department_chart_counts_whole_people_and_its_unfinished_row():
     assert block == {"A": 10, "B": 10, "C": 10, "D": 0, "未完成": 10}
     with zipfile.ZipFile(io.BytesIO(data)) as package:
         chart = package.read("xl/charts/chart1.xml").decode("utf-8")
+    assert "<c:strRef><c:f>'客服部'!$A$4:$A$8</c:f><c:strCache>" in chart  # text categories, cached
+    assert "<c:v>未完成</c:v>" in chart and "<c:numCache>" in chart
     categories, values = re.findall(r"<c:f>'?客服部'?!\$([AB])\$(\d+):\$[AB]\$(\d+)</c:f>", chart)
     unfinished = 1 + next(index for index, row in enumerate(rows) if row[0] == "未完成")
     assert categories[1:] == values[1:] == (str(unfinished - 4), str(unfinished))

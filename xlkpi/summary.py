@@ -380,10 +380,14 @@ def _department_sheet(book: _Book, department: str, rows, column, forms):
         sheet.write_number(last, 1, pending, book.integer)
         chart = book.workbook.add_chart({"type": "column"})
         quoted = "'" + sheet.get_name().replace("'", "''") + "'"
+        # the cached data given: in constant-memory mode XlsxWriter keeps no cells to take it from,
+        # and would write the categories as numbers
         chart.add_series({"name": f"{form.name}·{outcome.label}",
                           "categories": f"={quoted}!$A${first + 1}:$A${last + 1}",
                           "values": f"={quoted}!$B${first + 1}:$B${last + 1}",
-                          "data_labels": {"value": True}})
+                          "categories_data": [label if isinstance(label, str) else f"{label:g}" for label in labels]
+                          + ["未完成"],
+                          "values_data": counts + [pending], "data_labels": {"value": True}})
         chart.set_title({"name": f"{department} {form.name}{outcome.label}分布", "name_font": {"size": 11}})
         chart.set_legend({"none": True})
         chart.set_y_axis({"name": "人数", "min": 0, "major_unit": axis_step(max(counts + [pending])),

@@ -358,6 +358,9 @@ def test_workbook(ledger, tmp_path):
     assert by_id["A4"] == ("A4", "甲四", "客服部", "客服专员", 70, 70, None, 2, "2026-12（未完成）", 70, None, 200, 4,
                            None, "缺 1 个月（2026-12）", "维持", "")
     assert by_id["B3"][12:16] == (3, 300, "排名第 3，排在前面的人不符合得奖条件，按第 2 名奖励", "维持")
+    # a place and a count print as whole numbers, amounts as money, averages with two decimals
+    summary = book["期间汇总"]
+    assert [summary.cell(4, column).number_format for column in (8, 10, 13, 14)] == ["0", "0.00", "0", '#,##0.00"元"']
     rewards = sheet_rows(path, "奖励")
     assert rewards[0][0] == "2026年第4季度评比奖励：9 人，合计 3100 元（前三名 500、300、200 元，名次并列的同时奖励）"
     assert [found[3] for found in rewards[2:]] == ["B1", "B3", "C1", "C2", "C3", "A1", "A2", "A6", "A3"]

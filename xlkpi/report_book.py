@@ -76,8 +76,9 @@ def _summary_sheet(book: _Book, report: PeriodReport) -> None:
     sheet.write_string(1, 0, _period_line(report))
     columns = [(label, width) for _, label, width in EMPLOYEE_HEAD]
     columns += [(f"{month}总分", 9) for month in report.months]
-    columns += [("计入月数", 8), ("缺月", 22), ("平均分", 8), ("等级", 8), ("绩效金额合计（元）", 10), ("部门内排名", 8),
-                ("奖励（元）", 9), ("奖励说明", 28), ("调薪建议", 14), ("预警", 22)]
+    columns += [("计入月数", 8, book.integer), ("缺月", 22, book.wrap), ("平均分", 8), ("等级", 8),
+                ("绩效金额合计（元）", 12, book.money), ("部门内排名", 8, book.integer), ("奖励（元）", 10, book.money),
+                ("奖励说明", 28, book.wrap), ("调薪建议", 14), ("预警", 22, book.wrap)]
     sources = [key for key, _, _ in EMPLOYEE_HEAD] + list(report.months)
     sources += ["months_counted", "missing", "average", "grade", "pay_total", "rank", "reward", "reward_note",
                 "pay_advice", "flags"]
@@ -92,8 +93,8 @@ def _rewards_sheet(book: _Book, report: PeriodReport) -> None:
     amounts = "、".join(f"{amount:g}" for amount in report.rules.period_rewards) or "不发奖励"
     sheet.write_string(0, 0, f"{report.period.title}评比奖励：{len(rewarded)} 人，合计 {total:g} 元"
                              f"（前三名 {amounts} 元，名次并列的同时奖励）", book.title)
-    columns = [("部门", 14), ("岗位", 12), ("部门内排名", 8), ("工号", 10), ("姓名", 10), ("平均分", 8),
-               ("奖励（元）", 9), ("说明", 36)]
+    columns = [("部门", 14), ("岗位", 12), ("部门内排名", 8, book.integer), ("工号", 10), ("姓名", 10), ("平均分", 8),
+               ("奖励（元）", 10, book.money), ("说明", 36, book.wrap)]
     sources = ["department", "form_name", "rank", "employee_id", "name", "average", "reward", "reward_note"]
     book.table(sheet, columns, _Rows(frame, sources, rewarded), start_row=1)
 
@@ -210,8 +211,8 @@ def _changes_sheet(book: _Book, report: PeriodReport) -> None:
     changes = report.changes
     sheet.write_string(0, 0, f"{report.period.title}考核结果的更正与撤回（共 {len(changes)} 条；报表按更正后的结果计算）",
                        book.title)
-    columns = [("月份", 9), ("工号", 10), ("姓名", 10), ("类别", 8), ("原总分", 8), ("现总分", 8), ("变化", 36),
-               ("原文件", 30), ("现文件", 30), ("时间", 18), ("操作人", 10), ("原因", 30)]
+    columns = [("月份", 9), ("工号", 10), ("姓名", 10), ("类别", 8), ("原总分", 8), ("现总分", 8), ("变化", 36, book.wrap),
+               ("原文件", 30, book.wrap), ("现文件", 30, book.wrap), ("时间", 18), ("操作人", 10), ("原因", 30, book.wrap)]
     sources = ["month", "employee_id", "name", "kind", "before_total", "after_total", "change", "before_file",
                "after_file", "when", "user", "reason"]
     book.table(sheet, columns, _Rows(changes, sources), start_row=1)

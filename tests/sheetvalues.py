@@ -6,7 +6,7 @@ import openpyxl
 import python_calamine
 
 from xlkpi.layout import build_layout
-from xlkpi.scoring import excel_round
+from xlkpi.scoring import WRONG_ENTRY, excel_round
 
 
 def defined_cells(path) -> dict:
@@ -44,9 +44,11 @@ def mismatches(form, sheet: dict, engine: dict) -> list:
 
 
 def same_value(got, expected, decimals: int) -> bool:
-    """Blank for None, equal text, or equal numbers once both are rounded as Excel rounds."""
+    """Blank (or 填写有误, where a wrong entry leaves the result blank) for None, equal text, or
+    equal numbers once both are rounded as Excel rounds. Which items are blank and which wrong
+    is compared through 填写状态, which counts them apart."""
     if expected is None:
-        return got in ("", None)
+        return got in ("", None, WRONG_ENTRY)
     if isinstance(expected, str):
         return got == expected
     if isinstance(got, bool) or not isinstance(got, (int, float)):

@@ -56,7 +56,7 @@ KEFU_MAX = {"in_attendance": 0, "in_leave": 0, "in_discipline": 0, "in_duty": "�
             "in_conversion": 10}
 
 # 呼叫中心经理 actuals; the targets keep their defaults (100%, 100%, 100%, 100%, 90%, 10000, 95%, 85, 75%, 80)
-MANAGER = {"in_plan_completion_actual": "85%",      # 85% / 100% → 85 × 20% = 17
+MANAGER = {"in_plan_completion_actual": 0.85,       # 85% / 100% → 85 × 20% = 17
            "in_cost_control_actual": 1,             # lower is better, 100% / 100% → 100 × 15% = 15
            "in_survey_completion_actual": 1,        # 100 × 15% = 15
            "in_process_improvement_actual": 1.2,    # capped at 100 × 15% = 15
@@ -70,10 +70,10 @@ MANAGER = {"in_plan_completion_actual": "85%",      # 85% / 100% → 85 × 20% =
 FILLS = {
     # 100 → 300 元
     "E101": (KEFU_MAX, {}),
-    # 考勤 1 次 → 4 (−2), 请假 0.5 天 → 4 (−2), 专业技能 full-width ８ (−2), 接待 16 (−4): 90 → 300 元
-    "E102": ({**KEFU_MAX, "in_attendance": 1, "in_leave": 0.5, "in_skill": "８", "in_volume": 16}, {}),
-    # 纪律 1 次 → 3 (−2), 值日不达标 → 2 (−1), 转单 ' 8 ' (−2), 服务 15 (−5): 90 → 300 元; rows inserted above
-    "E103": ({**KEFU_MAX, "in_discipline": 1, "in_duty": "值日不达标", "in_conversion": " 8 ", "in_service": 15},
+    # 考勤 1 次 → 4 (−2), 请假 0.5 天 → 4 (−2), 专业技能 8 (−2), 接待 16 (−4): 90 → 300 元
+    "E102": ({**KEFU_MAX, "in_attendance": 1, "in_leave": 0.5, "in_skill": 8, "in_volume": 16}, {}),
+    # 纪律 1 次 → 3 (−2), 值日不达标 → 2 (−1), 转单 8 (−2), 服务 15 (−5): 90 → 300 元; rows inserted above
+    "E103": ({**KEFU_MAX, "in_discipline": 1, "in_duty": "值日不达标", "in_conversion": 8, "in_service": 15},
              {"insert_rows_above": 3}),
     # 考勤 2 → 3 (−3), 请假 2 → 3 (−3), 忘记值日 → 0 (−3), 合作 4 (−1), 接待 10 (−10): 80 → 200 元
     "E104": ({**KEFU_MAX, "in_attendance": 2, "in_leave": 2, "in_duty": "忘记值日", "in_teamwork": 4,
@@ -86,15 +86,16 @@ FILLS = {
               "in_revisit_sup": 10, "in_complaint_self": 15, "in_complaint_sup": 15, "in_call_quality_self": 20,
               "in_call_quality_sup": 18, "in_service_knowledge_self": 5, "in_service_knowledge_sup": 4,
               "in_customer_focus_sup": 3}, {"overwrite": {"out_total": 99}}),
-    # '优' and 15 are not levels of 20 / 10 / 0: no total
+    # '优' and 15 are not levels of 20 / 10 / 0, and full-width ２０ stored as text is refused as the sheet
+    # refuses it: no total
     "E202": ({"in_info_mgmt_sup": "优", "in_archive_mgmt_sup": 15, "in_revisit_self": 20, "in_revisit_sup": 20,
-              "in_complaint_self": 20, "in_complaint_sup": 20, "in_call_quality_self": 20, "in_call_quality_sup": 20,
+              "in_complaint_self": 20, "in_complaint_sup": 20, "in_call_quality_self": 20, "in_call_quality_sup": "２０",
               "in_service_knowledge_self": 5, "in_service_knowledge_sup": 5, "in_customer_focus_self": 5,
               "in_customer_focus_sup": 5}, {}),
     # 95 → 优; the table moved 2 rows down and 3 columns right
     "E301": (MANAGER, {"move_table": (2, 3)}),
-    # 'abc' as a call volume: no total; 2 rows inserted above the table
-    "E302": ({**MANAGER, "in_call_volume_actual": "abc"}, {"insert_rows_above": 2}),
+    # 'abc' as a call volume, and 85% stored as text: no total; 2 rows inserted above the table
+    "E302": ({**MANAGER, "in_call_volume_actual": "abc", "in_plan_completion_actual": "85%"}, {"insert_rows_above": 2}),
 }
 
 # 工号 → (总分, 绩效金额 / 考核等级, dense rank, dense reward, competition rank, competition reward)
@@ -118,6 +119,10 @@ PROBLEM_LINES = [
     "其他表格.xlsx [not-xlkpi]: 不是 xlkpi 生成的考核表（缺少隐藏的 _xlkpi 记录）。",
     '呼叫中心/E202_赵二_电话专员.xlsx: 电话专员!G9 (in_info_mgmt_sup) [not-a-level]: 应为 20、10 或 0，实际为 "优"。',
     "呼叫中心/E202_赵二_电话专员.xlsx: 电话专员!G10 (in_archive_mgmt_sup) [not-a-level]: 应为 20、10 或 0，实际为 15。",
+    '呼叫中心/E202_赵二_电话专员.xlsx: 电话专员!G13 (in_call_quality_sup) [number-as-text]: '
+    '应为数字，实际为文本 "２０"：请重新输入 20（不加引号或空格，用半角数字）。',
+    '呼叫中心/E302_孙二_呼叫中心经理.xlsx: 呼叫中心经理!F10 (in_plan_completion_actual) [number-as-text]: '
+    '应为数字，实际为文本 "85%"：请重新输入 85%（不加引号或空格，用半角数字）。',
     '呼叫中心/E302_孙二_呼叫中心经理.xlsx: 呼叫中心经理!F15 (in_call_volume_actual) [not-a-number]: '
     '应为数字，实际为 "abc"。',
     "呼叫中心/E999_钱旧_客服专员.xlsx [wrong-month]: 考核月份为 2026-10，不是要汇总的 2026-11。",
@@ -195,7 +200,7 @@ def test_collect_command(month_dir):
     assert result.exit_code == 1
     assert result.stderr.splitlines() == PROBLEM_LINES
     assert result.stdout.splitlines() == [
-        "2026-11：汇总 8 份（已完成 6 份），问题 7 个，预警 0 人。",
+        "2026-11：汇总 8 份（已完成 6 份），问题 9 个，预警 0 人。",
         f"汇总表：{out / '2026-11_汇总.xlsx'}",
         f"历史记录：{out / 'xlkpi-ledger.sqlite'}",
     ]
@@ -212,8 +217,8 @@ def test_collect_command(month_dir):
     assert rows["E301"]["考核系数"] == 1.3
     assert {employee: row["奖励说明"] for employee, row in rows.items() if row["奖励说明"]} == REWARD_NOTES
     assert rows["E101"]["填写状态"] == "已完成"
-    assert rows["E202"]["填写状态"].startswith("未完成")
-    assert (rows["E201"]["问题数"], rows["E202"]["问题数"], rows["E101"]["问题数"]) == (1, 2, 0)
+    assert rows["E202"]["填写状态"] == "未完成：3 项填写有误"
+    assert (rows["E201"]["问题数"], rows["E202"]["问题数"], rows["E101"]["问题数"]) == (1, 3, 0)
 
     problems = list(openpyxl.load_workbook(out / "2026-11_汇总.xlsx")["问题"].iter_rows(min_row=2, values_only=True))
     assert [(file, code) for file, _, _, _, code, _ in problems] == [

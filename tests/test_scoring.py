@@ -47,7 +47,7 @@ def round2(number) -> Decimal:
 ATTENDANCE = [(0, 6), (1, 4), (2, 3), (3, 0), (4, 0), (10, 0)]
 LEAVE = [(0, 6), (0.5, 4), (1, 4), (1.5, 3), (2, 3), (2.5, 0), (3, 0), (7, 0)]
 DISCIPLINE = [(0, 5), (1, 3), (2, 0), (3, 0)]
-DUTY = [("按要求完成", 3), ("值日不达标", 2), ("忘记值日", 0), (" 忘记值日 ", 0)]
+DUTY = [("按要求完成", 3), ("值日不达标", 2), ("忘记值日", 0)]
 RANGES = {"skill": 10, "feedback": 10, "reply_quality": 5, "teamwork": 5, "volume": 20,
           "service": 20, "conversion": 10}
 
@@ -72,6 +72,15 @@ def test_kefu_discipline(count, points):
 @pytest.mark.parametrize("label, points", DUTY)
 def test_kefu_duty(label, points):
     assert score(KEFU, {"in_duty": label})["out_duty"] == points
+
+
+@pytest.mark.parametrize("label", [" 忘记值日 ", "忘记值日\u3000", "按要求完成 "])
+def test_a_choice_must_be_written_as_listed(label):
+    # the sheet compares the label exactly (EXACT): a choice with spaces is refused there too
+    with pytest.raises(ScoringError) as caught:
+        score(KEFU, {"in_duty": label})
+    assert caught.value.code == "not-a-choice"
+    assert f'请从下拉列表中选择 "{label.strip().strip(chr(0x3000))}"' in str(caught.value)
 
 
 @pytest.mark.parametrize("item, high", sorted(RANGES.items()))
@@ -472,13 +481,42 @@ def test_status_counts_unfilled_items(filled):
     assert out["out_total"] is None and out["out_pay"] is None
 
 
-def test_status_counts_blank_text_as_unfilled():
+def test_status_counts_empty_text_as_unfilled():
     inputs = kefu_inputs("100")
-    inputs["in_duty"] = "  "
+    inputs["in_duty"] = None
     inputs["in_skill"] = ""
     out = score(KEFU, inputs)
     assert out["out_status"] == "未完成：2 项未填"
     assert out["out_personnel"] is None and out["out_attitude"] == 10
+
+
+def test_spaces_are_not_a_blank():
+    # the sheet sees text in a cell holding only spaces (COUNTBLANK does not count it)
+    with pytest.raises(ScoringError) as caught:
+        score(KEFU, {**kefu_inputs("100"), "in_skill": "  "})
+    assert caught.value.code == "not-a-number" and "按 Delete 键" in str(caught.value)
+
+
+@pytest.mark.parametrize("wrong, blank, status", [
+    ({"in_duty"}, (), "未完成：1 项填写有误"),
+    ({"in_duty", "in_skill"}, ("in_volume", "in_service"), "未完成：2 项未填，2 项填写有误"),
+    ((), ("in_volume",), "未完成：1 项未填"),
+])
+def test_status_counts_wrong_items_apart_from_blank_ones(wrong, blank, status):
+    inputs = {**kefu_inputs("100"), **dict.fromkeys(blank)}
+    inputs.update(dict.fromkeys(wrong, "不是数字"))  # what the caller found wrong is not read again
+    out = score(KEFU, inputs, wrong=set(wrong))
+    assert out["out_status"] == status
+    for name in wrong:
+        assert out[name.replace("in_", "out_")] is None
+    assert out["out_total"] is None and out["out_pay"] is None
+
+
+def test_status_text():
+    assert scoring.status_text(0, 0) == "已完成"
+    assert scoring.status_text(3) == "未完成：3 项未填"
+    assert scoring.status_text(0, 1) == "未完成：1 项填写有误"
+    assert scoring.status_text(2, 1) == "未完成：2 项未填，1 项填写有误"
 
 
 @given(values, st.floats(0.01, 100), st.floats(0.01, 100))

@@ -163,9 +163,12 @@ def test_wangdian_grade_bands(total, grade):
     assert xlkpi.scoring.outcome_value(xlkpi.get_form(WANGDIAN), outcome, total) == grade
 
 
-def test_wangdian_a_zero_denominator_leaves_the_total_blank():
+def test_wangdian_a_zero_denominator_is_a_wrong_entry_not_a_blank():
     out = score(WANGDIAN, {**wangdian_filling(), "in_reply_rate_den": 0})
+    assert out["out_reply_rate_rate"] is out["out_reply_rate"] is None
     assert out["out_kpi"] is out["out_total"] is out["out_pay"] is None
+    assert out["out_status"] == "未完成：1 项填写有误"
+    out = score(WANGDIAN, {**wangdian_filling(), "in_reply_rate_den": 0, "in_reply_rate_num": None})
     assert out["out_status"] == "未完成：1 项未填"
 
 
@@ -176,7 +179,7 @@ def test_menshi_photo_customers_plus_or_minus_one_per_customer(customers, expect
     assert one(MENSHI, "photo_customers", value=customers) == expected
 
 
-@pytest.mark.parametrize("label, expected", [("按规范填写使用", 3), ("未按规范填写使用", -6), (" 未按规范填写使用 ", -6)])
+@pytest.mark.parametrize("label, expected", [("按规范填写使用", 3), ("未按规范填写使用", -6)])
 def test_menshi_attendance_forms_reward_or_penalty(label, expected):
     assert one(MENSHI, "attendance_forms", value=label) == expected
 
@@ -513,19 +516,21 @@ def test_the_other_cells_of_a_stacked_item_are_merged(wangdian_sheet):
         col = layout.col_of_show[show]
         letter = openpyxl.utils.get_column_letter(col + 1)
         assert f"{letter}{row + 1}:{letter}{row + 2}" in merged, show
-    assert sheet[layout.cell("out_inquiry_conversion_rate")].value == (
-        '=IF(OR(in_inquiry_conversion_num="",in_inquiry_conversion_den=""),"",'
-        'IF(in_inquiry_conversion_den=0,"",ROUND(in_inquiry_conversion_num/in_inquiry_conversion_den,9)))')
+    rate = sheet[layout.cell("out_inquiry_conversion_rate")].value
+    assert rate.startswith("=IF(AND(OR(COUNTBLANK(in_inquiry_conversion_num),")  # a wrong entry: 填写有误
+    assert ',IF(COUNTBLANK(in_inquiry_conversion_num)+COUNTBLANK(in_inquiry_conversion_den),"",' in rate
+    assert 'IF(in_inquiry_conversion_den=0,"填写有误",ROUND(in_inquiry_conversion_num/in_inquiry_conversion_den,9))' \
+        in rate
     assert sheet[layout.cell("out_inquiry_conversion_rate")].number_format == "0.0%"
     assert sheet[layout.cell("out_unit_price_rate")].number_format == "0.00"
     assert sheet[layout.cell("out_pay")].number_format == '#,##0.00" 元";-#,##0.00" 元"'
 
 
-def test_a_denominator_cell_says_that_0_leaves_the_rate_blank(wangdian_sheet):
+def test_a_denominator_cell_says_that_0_cannot_be_divided_by(wangdian_sheet):
     sheet, layout = wangdian_sheet
     coordinate = layout.cell("in_payment_rate_den")
     (validation,) = [dv for dv in sheet.data_validations.dataValidation if coordinate in dv.sqref]
-    assert validation.prompt == "支付率（F）（拍下笔数）：请输入0 到 10000的整数笔；不能为 0（比率无法计算）"
+    assert validation.prompt == "支付率（F）（拍下笔数）：请输入0 到 10000的整数笔；不能为 0（比率无法计算，得分显示填写有误）"
     assert validation.type == "whole"
 
 
@@ -534,7 +539,8 @@ def test_steps_formula_counts_whole_steps_after_rounding():
     data = xlkpi.render_workbook(ZHUGUAN, name="张三", employee_id="E001", department="客服部", month="2026-11")
     sheet = openpyxl.load_workbook(io.BytesIO(data))[layout.sheet]
     assert sheet[layout.cell("out_turnover")].value == (
-        '=IF(in_turnover="","",MAX(0,6-INT(ROUND(MAX(0,in_turnover-0.15)/0.05,9))*2))')
+        '=IF(COUNTBLANK(in_turnover),"",IF(IF(ISNUMBER(in_turnover),AND(NOT(ISLOGICAL(in_turnover)),'
+        'in_turnover>=0,in_turnover<=1),FALSE),MAX(0,6-INT(ROUND(MAX(0,in_turnover-0.15)/0.05,9))*2),"填写有误"))')
 
 
 # ================================================================= the vectorised engine, every form
@@ -597,7 +603,7 @@ def test_concepts_form_recalculated_by_libreoffice(soffice, tmp_path):
             failures.append((filling, wrong))
     assert not failures, f"{len(failures)} of {len(cases)} differ; first: {failures[0]}"
     zero = read_values(converted[len(cases) - 5], cells)
-    assert zero["out_conversion_rate"] == "" and zero["out_refund_rate"] == ""  # not #DIV/0!
+    assert zero["out_conversion_rate"] == zero["out_refund_rate"] == "填写有误"  # not #DIV/0!, nor a blank
 
 
 def test_concepts_form_in_the_udf_dialect(tmp_path):

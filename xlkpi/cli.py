@@ -257,7 +257,7 @@ def _output_labels(form):
     labels["out_total"] = "总分"
     for outcome in form.outcomes:
         labels[f"out_{outcome.id}"] = outcome.label or outcome.id
-    labels["out_status"] = "填写状态（已完成 / 未完成：N 项未填）"
+    labels["out_status"] = "填写状态（已完成 / 未完成：N 项未填，M 项填写有误）"
     return [(name, labels.get(name, "")) for name in form.output_names()]
 
 

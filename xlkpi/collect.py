@@ -31,7 +31,7 @@ from .reader import DamagedCell, DamagedWorkbook, MissingSheet, WorkbookReader
 from .rewards import award_group, rank_values  # noqa: F401  (rank_values: part of this module's API)
 from .rules import default_rules
 from .safe_write import PARTIAL
-from .scoring import STATUS_DONE, excel_round, score
+from .scoring import STATUS_DONE, WRONG_ENTRY, excel_round, score
 from .workers import pool
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
@@ -144,15 +144,15 @@ def _plan(form) -> _Plan:
 _SCORES: dict = {}
 
 
-def _score(form, inputs: dict) -> dict:
-    """`score(form, inputs)`, remembered for inputs seen before: the blank workbooks of a form, and
-    every workbook filled the same way, score alike."""
-    key = (form.id, tuple(inputs), repr(tuple(inputs.values())))  # repr: -0.0 is not 0.0
+def _score(form, inputs: dict, wrong=frozenset()) -> dict:
+    """`score(form, inputs, wrong=wrong)`, remembered for inputs seen before: the blank workbooks of
+    a form, and every workbook filled the same way, score alike."""
+    key = (form.id, tuple(inputs), repr(tuple(inputs.values())), frozenset(wrong))  # repr: -0.0 is not 0.0
     found = _SCORES.get(key)
     if found is None or found[0] is not form:
         if len(_SCORES) >= 4096:
             _SCORES.clear()
-        found = _SCORES[key] = (form, score(form, inputs))
+        found = _SCORES[key] = (form, score(form, inputs, wrong=wrong))
     return dict(found[1])
 
 
@@ -242,7 +242,7 @@ def _read(reader: WorkbookReader, label: str, month: str | None):
         for _, names_of_item in plan.items:
             if any(name in invalid for name in names_of_item):
                 inputs.update(dict.fromkeys(names_of_item))
-    outputs = _score(form, inputs)
+    outputs = _score(form, inputs, invalid)  # an item with a wrong input counts as 填写有误, as on the sheet
     problems.extend(_blank_problems(form, typed, outputs, names, where, invalid, plan=plan))
     for name, expected in outputs.items():
         if name not in names:
@@ -298,7 +298,7 @@ def _blank_problems(form, inputs, outputs, names, where, invalid=frozenset(), *,
 
 def _same(got, expected, decimals) -> bool:
     if expected is None:
-        return got in (None, "")
+        return got in (None, "", WRONG_ENTRY)
     if isinstance(expected, str):
         return str(got) == expected
     if isinstance(got, bool) or not isinstance(got, (int, float)):

@@ -102,6 +102,7 @@ CODES = {
     "bad-value": "a number out of its allowed range",
     # inputs and workbooks
     "not-a-number": "text where a number belongs",
+    "number-as-text": "a number stored as text (typed into a text cell, or pasted): the sheet refuses it",
     "not-a-level": "a value outside the item's level set",
     "not-a-choice": "a value that is not one of the item's options",
     "out-of-range": "a number outside the allowed range",

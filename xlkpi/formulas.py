@@ -6,6 +6,16 @@
   one exists for the rule; the native formula where none does (steps, several
   counts, ratios, a floor of none, an amount proportional to the total).
 
+Entries are judged as `inputs.check_value` judges them, never by coercion (text
+compares above numbers in Excel and LibreOffice): a number cell takes a number
+(ISNUMBER, not a logical value) within its range and whole if it must be; a level
+cell one of its levels; a choice cell one of its labels, EXACT. An item with an
+entry the sheet refuses shows `填写有误` (`scoring.WRONG_ENTRY`) in its score cell,
+as does an item that cannot be scored (a ratio over 0); its totals stay blank,
+and 填写状态 counts blank and wrong items apart (`scoring.status_text`). In the
+udf dialect, 填写状态 says so when the KPI_* functions are not available (#NAME?),
+and a KPI_* error counts as a wrong entry.
+
 Each formula performs the engine's arithmetic in the engine's order, so that
 the sheet and `xlkpi.score` give the same double before rounding. Formulas
 refer to cells by their defined names (`in_attendance`, `out_performance`);
@@ -15,9 +25,12 @@ a range argument of a KPI_* call uses the cells' A1 addresses.
 from __future__ import annotations
 
 from .model import Form
-from .scoring import SNAP_DECIMALS, ordered_bands, snap15
+from .scoring import STATUS_DONE, STATUS_PENDING, SNAP_DECIMALS, WRONG_ENTRY, ordered_bands, snap15
 
 DIALECTS = ("native", "udf")
+MARK = '"' + WRONG_ENTRY + '"'
+UNAVAILABLE = "自定义函数不可用：请启用宏，并按 docs/excel.md 安装 xlwings"
+NAME_ERROR = 5  # ERROR.TYPE of #NAME? in Excel, WPS and LibreOffice
 
 
 def number(value) -> str:
@@ -45,6 +58,29 @@ def literal(value) -> str:
 def array(values) -> str:
     """An array constant: `{1,2,3}` or `{"A","B"}`."""
     return "{" + ",".join(literal(value) for value in values) + "}"
+
+
+def entry_ok(spec, x: str) -> str:
+    """TRUE when the filled cell `x` holds what `inputs.check_value` accepts for `spec`; never an error.
+
+    A number cell: a number that is not a logical value (LibreOffice counts TRUE as a
+    number), within the spec's range, whole where it must be; a level cell: one of its
+    levels; a choice cell: text EXACTly one of its labels.
+    """
+    if spec.kind == "choice":
+        labels = ",".join(f"EXACT({x},{literal(label)})" for label in spec.allowed)
+        return f"IF(ISTEXT({x}),OR({labels}),FALSE)"
+    tests = [f"NOT(ISLOGICAL({x}))"]
+    if spec.kind in ("level", "rating"):
+        tests.append("OR(" + ",".join(f"{x}={number(level)}" for level in spec.allowed) + ")")
+    else:
+        if spec.low is not None:
+            tests.append(f"{x}>={number(spec.low)}")
+        if spec.high is not None:
+            tests.append(f"{x}<={number(spec.high)}")
+        if spec.integer:
+            tests.append(f"{x}=INT({x})")
+    return f"IF(ISNUMBER({x}),AND({','.join(tests)}),FALSE)"
 
 
 def blank_if(names, expression: str) -> str:
@@ -81,6 +117,7 @@ class FormulaWriter:
         self.form = form
         self.udf = dialect == "udf"
         self.address = address
+        self.specs = {spec.name: spec for spec in form.input_specs()}
 
     def formulas(self) -> dict:
         """Every `out_...` name → its formula text, with the leading `=`."""
@@ -96,26 +133,45 @@ class FormulaWriter:
         result["out_total"] = "=" + self.total()
         for outcome in self.form.outcomes:
             result[f"out_{outcome.id}"] = "=" + self.outcome(outcome)
-        result["out_status"] = "=" + self.status()
+        calling = [name for name, formula in result.items() if "KPI_" in formula]
+        result["out_status"] = "=" + self.status(calling)
         return result
+
+    # ------------------------------------------------------------ entries
+    def guarded(self, names, expression: str, *, any_filled: bool = False) -> str:
+        """`expression` once the item's entries are in; "" while it waits for one (any input
+        blank, or with `any_filled` every input blank); 填写有误 where a filled cell holds
+        what the sheet refuses, whatever the others hold. `expression` may take every
+        filled cell as valid."""
+        specs = [self.specs[name] for name in names]
+        if len(names) == 1:
+            x = names[0]
+            return f'IF(COUNTBLANK({x}),"",IF({entry_ok(specs[0], x)},{expression},{MARK}))'
+        fine = "AND(" + ",".join(f"OR(COUNTBLANK({x}),{entry_ok(spec, x)})" for x, spec in zip(names, specs)) + ")"
+        blanks = "+".join(f"COUNTBLANK({x})" for x in names)
+        waiting = f"{blanks}={len(names)}" if any_filled else blanks
+        return f'IF({fine},IF({waiting},"",{expression}),{MARK})'
 
     # ------------------------------------------------------------ items
     def item(self, item) -> str:
-        """An item's score."""
+        """An item's score: blank, 填写有误, or the rule's score."""
         if item.raters:
             return self._raters(item)
         if item.rule.kind == "achieve":
             return self._achieve(item)
         if item.ratio:
-            return self._single(item.rule, f"out_{item.id}_rate")
+            rate = f"out_{item.id}_rate"
+            return f"IF(ISNUMBER({rate}),{self._score(item.rule, rate)},{rate})"
         if item.counts:
             return self._counts(item)
-        return self._single(item.rule, item.input_name())
+        x = item.input_name()
+        return self.guarded([x], self._score(item.rule, x))
 
     def rate(self, item) -> str:
-        """A ratio item's rate, num ÷ den rounded to 9 decimals: blank while either is blank, and for a den of 0."""
+        """A ratio item's rate, num ÷ den rounded to 9 decimals: blank while either is blank;
+        填写有误 for a wrong entry and for a den of 0."""
         num, den = item.input_name("num"), item.input_name("den")
-        return blank_if([num, den], f'IF({den}=0,"",ROUND({num}/{den},{SNAP_DECIMALS}))')
+        return self.guarded([num, den], f"IF({den}=0,{MARK},ROUND({num}/{den},{SNAP_DECIMALS}))")
 
     def _counts(self, item) -> str:
         """A deduct or bonus item with several counts: points − n1×e1 − n2×e2 …, or n1×e1 + n2×e2 …"""
@@ -130,7 +186,7 @@ class FormulaWriter:
             expression = "+".join(terms)
             if rule.cap is not None:
                 expression = f"MIN({number(rule.cap)},{expression})"
-        return blank_if(names, expression)
+        return self.guarded(names, expression)
 
     @staticmethod
     def _steps(rule, x: str) -> str:
@@ -154,9 +210,10 @@ class FormulaWriter:
             expression = f"MAX({number(rule.floor)},{expression})"
         if rule.cap is not None:
             expression = f"MIN({number(rule.cap)},{expression})"
-        return blank_if([x], expression)
+        return expression
 
-    def _single(self, rule, x: str) -> str:
+    def _score(self, rule, x: str) -> str:
+        """The score of the valid, filled value `x` under a rule that scores one value."""
         kind = rule.kind
         if kind == "band":
             band = rule.band
@@ -164,45 +221,49 @@ class FormulaWriter:
                 return (f"KPI_BAND({x},{array(band.thresholds)},{array(band.values)},"
                         f"{'TRUE' if band.lower_is_better else 'FALSE'},{number(band.else_value)})")
             pairs = ordered_bands(band.thresholds, band.values, band.lower_is_better)
-            return blank_if([x], nested_if(x, pairs, band.lower_is_better, band.else_value))
+            return nested_if(x, pairs, band.lower_is_better, band.else_value)
         if kind == "choice":
-            chain = "NA()"
-            for label, score in reversed(rule.options):
-                chain = f"IF({x}={literal(label)},{number(score)},{chain})"
-            return blank_if([x], chain)
+            *options, (_, last) = rule.options
+            chain = number(last)  # the entry is one of the labels: the last is what remains
+            for label, score in reversed(options):
+                chain = f"IF(EXACT({x},{literal(label)}),{number(score)},{chain})"
+            return chain
         if kind in ("levels", "range"):
-            return blank_if([x], x)
+            return x
         if kind == "rating":
             if self.udf:
                 return f"KPI_LEVEL({x},{number(rule.points_per_level)})"
-            return blank_if([x], f"{x}*{number(rule.points_per_level)}")
+            return f"{x}*{number(rule.points_per_level)}"
         if kind == "deduct":
             if rule.floor is None:
-                return blank_if([x], f"{number(rule.points)}-{x}*{number(rule.each)}")
+                return f"{number(rule.points)}-{x}*{number(rule.each)}"
             if self.udf:
                 return f"KPI_DEDUCT({x},{number(rule.each)},{number(rule.points)},{number(rule.floor)})"
-            return blank_if([x], f"MAX({number(rule.floor)},{number(rule.points)}-{x}*{number(rule.each)})")
+            return f"MAX({number(rule.floor)},{number(rule.points)}-{x}*{number(rule.each)})"
         if kind == "steps":
             return self._steps(rule, x)
         if kind == "bonus":
             expression = f"{x}*{number(rule.each)}"
             if rule.cap is not None:
                 expression = f"MIN({number(rule.cap)},{expression})"
-            return blank_if([x], expression)
+            return expression
         raise ValueError(f"规则 {kind} 不能单独成式")
 
     def _achieve(self, item) -> str:
+        """Achievement of the target; a higher-is-better target of 0 cannot be achieved: 填写有误."""
         rule = item.rule
         actual, target = item.input_name("actual"), item.input_name("target")
-        if self.udf:
-            return (f"KPI_ACHIEVE({actual},{target},{'TRUE' if rule.lower_is_better else 'FALSE'},"
-                    f"{number(rule.cap)})")
         cap = number(rule.cap)
-        if rule.lower_is_better:
+        if self.udf:
+            expression = (f"KPI_ACHIEVE({actual},{target},{'TRUE' if rule.lower_is_better else 'FALSE'},"
+                          f"{cap})")
+        elif rule.lower_is_better:
             expression = f"IF({actual}=0,{number(rule.cap * 100)},MIN({target}/{actual},{cap})*100)"
         else:
-            expression = f'IF({target}=0,"",MIN({actual}/{target},{cap})*100)'
-        return blank_if([actual, target], expression)
+            expression = f"MIN({actual}/{target},{cap})*100"
+        if not rule.lower_is_better:
+            expression = f"IF({target}=0,{MARK},{expression})"
+        return self.guarded([target, actual], expression)
 
     def _raters(self, item) -> str:
         rule = item.rule
@@ -211,22 +272,21 @@ class FormulaWriter:
         weights = [rater.weight for rater in raters]
         contiguous = self._range(names)
         if self.udf and contiguous and rule.kind in ("levels", "range", "rating"):
-            blended = f"KPI_RATERS({contiguous},{array(weights)})"
+            expression = f"KPI_RATERS({contiguous},{array(weights)})"
             if rule.kind == "rating":
-                return f"KPI_LEVEL({blended},{number(rule.points_per_level)})"
-            return blended
+                expression = f"KPI_LEVEL({expression},{number(rule.points_per_level)})"
+            return self.guarded(names, expression, any_filled=True)
         if rule.kind == "choice":
-            values = [self._single(rule, name) for name in names]
+            values = [self._score(rule, name) for name in names]
         else:
             values = names
-        numerator = "+".join(f'IF({name}="",0,{value}*{number(weight)})'
+        numerator = "+".join(f"IF(COUNTBLANK({name}),0,{value}*{number(weight)})"
                              for name, value, weight in zip(names, values, weights))
-        denominator = "+".join(f'IF({name}="",0,{number(weight)})' for name, weight in zip(names, weights))
+        denominator = "+".join(f"IF(COUNTBLANK({name}),0,{number(weight)})" for name, weight in zip(names, weights))
         expression = f"({numerator})/({denominator})"
         if rule.kind == "rating":
             expression += f"*{number(rule.points_per_level)}"
-        test = "AND(" + ",".join(f'{name}=""' for name in names) + ")"
-        return f'IF({test},"",{expression})'
+        return self.guarded(names, expression, any_filled=True)
 
     def _range(self, names):
         """`F5:G5` when the named cells are side by side in one row, in order; else None."""
@@ -242,9 +302,9 @@ class FormulaWriter:
         return f"{a1(*cells[0])}:{a1(*cells[-1])}"
 
     def weighted(self, item) -> str:
-        """An item's weighted score (考核得分): score × weight."""
+        """An item's weighted score (考核得分): score × weight; blank while the score is not a number."""
         name = f"out_{item.id}"
-        return blank_if([name], f"{name}*{number(item.weight)}")
+        return f'IF(ISNUMBER({name}),{name}*{number(item.weight)},"")'
 
     # ------------------------------------------------------------ totals
     def section_total(self, section) -> str:
@@ -285,12 +345,23 @@ class FormulaWriter:
         pairs = ordered_bands(band.thresholds, band.values, band.lower_is_better)
         return blank_if(["out_total"], nested_if("out_total", pairs, band.lower_is_better, band.else_value))
 
-    def status(self) -> str:
-        """`已完成`, or `未完成：N 项未填` counting the items not yet scored."""
+    def status(self, calling=()) -> str:
+        """填写状态 as `scoring.status_text` words it, from the items' cells: a number is scored,
+        an empty text is blank, anything else (`填写有误`, an error) is wrong. In the udf
+        dialect, when any cell of `calling` (those that call KPI_*) is #NAME?, it says that
+        the functions are not available instead."""
         names = [f"out_{item.id}" for item in self.form.items()]
-        count = f"COUNT({','.join(names)})"
         n = len(names)
-        return f'IF({count}={n},"已完成","未完成："&({n}-{count})&" 项未填")'
+        scored = f"COUNT({','.join(names)})"
+        blank = "(" + "+".join(f"COUNTBLANK({name})" for name in names) + ")"
+        pending = literal(STATUS_PENDING)
+        formula = (f"IF({scored}={n},{literal(STATUS_DONE)},"
+                   f'IF({scored}+{blank}={n},{pending}&{blank}&" 项未填",'
+                   f'{pending}&IF({blank}>0,{blank}&" 项未填，","")&({n}-{scored}-{blank})&" 项{WRONG_ENTRY}"))')
+        if self.udf and calling:
+            unavailable = "OR(" + ",".join(f"IFERROR(ERROR.TYPE({name}),0)={NAME_ERROR}" for name in calling) + ")"
+            formula = f"IF({unavailable},{literal(UNAVAILABLE)},{formula})"
+        return formula
 
     @staticmethod
     def _complete(names, expression: str) -> str:

@@ -22,12 +22,13 @@ import xlsxwriter
 from . import __version__
 from .errors import UsageError
 from .excel.udf_workbook import add_udf_parts
-from .formulas import FormulaWriter
+from .formulas import FormulaWriter, entry_ok
 from .forms import get_form
 from .layout import CONF_SHEET, META_SHEET, Layout, build_layout, col_letter
 from .model import Form
 from .periods import parse_month
 from .safe_write import write_atomic
+from .scoring import WRONG_ENTRY
 from .stamp import PLACEHOLDERS, Template
 
 MAX_LINES = 10
@@ -180,6 +181,9 @@ class _Styles:
         self.rate = add(**cell, align="center", num_format="0.00")
         self.blank = add(**cell)
         self.note = add(**{**base, "valign": "top"}, text_wrap=True)
+        # conditional formats: a refused entry (Excel's "Bad" colours), and 填写有误 where it shows
+        self.refused = workbook.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
+        self.wrong = workbook.add_format({"bold": True, "font_color": "#C00000"})
         self.sign = add(**{**base, "font_size": 11})
 
 
@@ -316,6 +320,7 @@ class _SheetWriter:
                         "rate": f"out_{item.id}_rate"}[show]
                 if name in computed:
                     self.sheet.write_formula(row, col, computed[name], style, "")
+                    self._mark_wrong(row, col)
                 else:
                     self.sheet.write_blank(row, col, None, self.s.blank)
         if height == 1:
@@ -324,6 +329,11 @@ class _SheetWriter:
         shared = math.ceil(lines / height)
         for offset in range(height):
             self.sheet.set_row(row + offset, max(1, shared, stacked_lines[offset]) * LINE_HEIGHT + 4)
+
+    def _mark_wrong(self, row, col):
+        """Show 填写有误 (in a score cell or in 填写状态) in bold red."""
+        self.sheet.conditional_format(row, col, row, col, {"type": "text", "criteria": "containing",
+                                                           "value": WRONG_ENTRY, "format": self.s.wrong})
 
     def _column_style(self, show, item):
         """The style of an item's cell in a `show` column."""
@@ -374,6 +384,10 @@ class _SheetWriter:
         validation = input_validation(spec, item)
         if validation:
             self.sheet.data_validation(row, col, row, col, validation)
+        # an entry the sheet refuses (its item shows 填写有误) is marked at the cell itself
+        refused = f"NOT(OR(COUNTBLANK({spec.name}),{entry_ok(spec, spec.name)}))"
+        self.sheet.conditional_format(row, col, row, col, {"type": "formula", "criteria": "=" + refused,
+                                                           "format": self.s.refused})
 
     def _results(self, computed):
         layout = self.layout
@@ -390,6 +404,8 @@ class _SheetWriter:
             else:
                 style = self.s.result_text
             self.sheet.write_formula(row, col, computed[name], style, "")
+            if name == "out_status":
+                self._mark_wrong(row, col)
             for extra in range(col + 1, layout.ncols):
                 self.sheet.write_blank(row, extra, None, self.s.blank)
             self.sheet.set_row(row, 30 if name == "out_status" else 20)
@@ -476,7 +492,7 @@ def input_validation(spec, item) -> dict | None:
     prompt = spec.label if spec.role in ("", None) else f"{item.name}（{spec.label}）"
     hint = "，百分数可直接输入如 85%" if spec.percent else ""
     if spec.role == "den":
-        hint += "；不能为 0（比率无法计算）"
+        hint += "；不能为 0（比率无法计算，得分显示填写有误）"
     return {"validate": kind, **rule, "input_title": title,
             "input_message": _clip(f"{prompt}：请输入{span}的{word}{unit}{hint}"),
             "error_title": "输入无效", "error_message": _clip(f"应为{span}的{word}{unit}。")}

@@ -17,11 +17,14 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from .cellvalues import is_blank, normalize_text
 from .errors import ScoringError
-from .inputs import check_value
+from .inputs import check_value, typed_entry
 
 DEFAULT_GRADE_THRESHOLDS = (90.0, 80.0, 70.0)
 DEFAULT_GRADE_LABELS = ("A", "B", "C", "D")
 STATUS_DONE = "已完成"
+STATUS_PENDING = "未完成："
+# What an item's score cell shows for an entry the sheet refuses; its result stays blank.
+WRONG_ENTRY = "填写有误"
 
 
 # --------------------------------------------------------------------- rounding
@@ -412,15 +415,18 @@ def _fmt(number) -> str:
 
 # --------------------------------------------------------------------- a whole form
 def read_input(form, spec, value):
-    """One raw input as the engine uses it: a number (None for blank), or a choice label.
+    """One entry as the engine uses it: a number (None for blank), or a choice label.
 
-    The input is checked as the sheet's validation means it (`inputs.check_value`).
+    `value` is what a clerk types: a text that reads as a number (`'85%'`, `'1,000'`) is
+    that number, as Excel stores such an entry typed into a number cell (`inputs.typed_entry`);
+    the entry is then checked as the sheet's formulas check a cell (`inputs.check_value`).
 
     Raises:
-        ScoringError: text where a number belongs; a value outside the item's
-            levels, options or range; a fraction where a whole number belongs.
+        ScoringError: text where a number belongs; a value outside the item's levels,
+            options or range; a fraction where a whole number belongs; a choice not
+            written exactly as listed.
     """
-    return check_value(spec, value)
+    return check_value(spec, typed_entry(spec, value))
 
 
 def rater_value(rule, value):
@@ -513,21 +519,27 @@ def item_score(form, item, values):
         raise
 
 
-def score(form, inputs) -> dict:
+def score(form, inputs, *, wrong=()) -> dict:
     """Score one filled form: every `out_...` name of the form mapped to its value.
 
     Args:
         form: a form id (`dianhua_zhuanyuan`), its Chinese name (`电话专员`) or a loaded `Form`.
-        inputs: input names (`in_...`) to values as typed (numbers, `'85%'`, labels, None).
-            A missing name is blank; a target left out takes the form's default.
+        inputs: input names (`in_...`) to entries as a clerk types them (numbers, `'85%'`,
+            choice labels, None); see `read_input`. A missing name is blank; a target left
+            out takes the form's default. (What a saved cell holds is checked by
+            `inputs.check_value`, which refuses a number stored as text, as the sheet does.)
+        wrong: names of inputs the caller has already found wrong (and reported); their
+            items count as 填写有误 and are not scored, whatever the other inputs hold.
 
     Returns:
         `out_<item>_rate` (ratio items), `out_<item>`, `out_<item>_weighted` (weighted sections), `out_<section>`,
-        `out_total`, `out_<outcome>` and `out_status`. Blank items give None, and
-        totals and outcomes stay None until every item is scored.
+        `out_total`, `out_<outcome>` and `out_status`. Blank and wrong items give None, and
+        totals and outcomes stay None until every item is scored. An item whose inputs are
+        all filled but cannot be scored (a ratio over 0, a higher-is-better target of 0)
+        is wrong, not blank. `out_status` says how many items are blank and how many wrong.
 
     Raises:
-        ScoringError: an input is not a number, or not one of its item's levels or options.
+        ScoringError: an input (not in `wrong`) is not what its cell takes.
         FormError: an unknown form.
     """
     if isinstance(form, str):
@@ -537,19 +549,23 @@ def score(form, inputs) -> dict:
     values = {}
     for spec in form.input_specs():
         raw = inputs.get(spec.name, spec.default)
-        values[spec.name] = read_input(form, spec, raw)
+        values[spec.name] = None if spec.name in wrong else read_input(form, spec, raw)
     out = {}
-    unscored = 0
+    blank = wrong_items = 0
     section_totals = {}
     for section in form.sections:
         parts = []
         for item in section.items:
+            refused = bool(wrong) and any(item.input_name(role) in wrong for role in item.roles)
             if item.ratio:
-                out[f"out_{item.id}_rate"] = item_rate(item, values)
-            item_value = item_score(form, item, values)
+                out[f"out_{item.id}_rate"] = None if refused else item_rate(item, values)
+            item_value = None if refused else item_score(form, item, values)
             out[f"out_{item.id}"] = item_value
             if item_value is None:
-                unscored += 1
+                if refused or not item_is_blank(item, values):
+                    wrong_items += 1
+                else:
+                    blank += 1
             if section.total == "weighted":
                 weighted = None if item_value is None else item_value * item.weight
                 out[f"out_{item.id}_weighted"] = weighted
@@ -561,8 +577,17 @@ def score(form, inputs) -> dict:
     out["out_total"] = total = form_total(form, section_totals)
     for outcome in form.outcomes:
         out[f"out_{outcome.id}"] = outcome_value(form, outcome, total)
-    out["out_status"] = status_text(unscored)
+    out["out_status"] = status_text(blank, wrong_items)
     return out
+
+
+def item_is_blank(item, values) -> bool:
+    """Whether an item waits for an input: every rater's left blank, or any input of an item
+    without raters. An item that is not blank but scores None is wrong (填写有误)."""
+    names = [item.input_name(role) for role in item.roles]
+    if item.raters:
+        return all(values.get(name) is None for name in names)
+    return any(values.get(name) is None for name in names)
 
 
 def outcome_value(form, outcome, total):
@@ -584,6 +609,14 @@ def form_total(form, section_totals):
     return excel_round(raw, form.decimals)
 
 
-def status_text(unscored: int) -> str:
-    """`已完成`, or `未完成：N 项未填` with the number of items not yet scored."""
-    return STATUS_DONE if unscored == 0 else f"未完成：{unscored} 项未填"
+def status_text(blank: int, wrong: int = 0) -> str:
+    """`已完成`; or `未完成：` with how many items are blank and how many hold a wrong entry:
+    `未完成：2 项未填`, `未完成：1 项填写有误`, `未完成：2 项未填，1 项填写有误`."""
+    if not blank and not wrong:
+        return STATUS_DONE
+    parts = []
+    if blank:
+        parts.append(f"{blank} 项未填")
+    if wrong:
+        parts.append(f"{wrong} 项{WRONG_ENTRY}")
+    return STATUS_PENDING + "，".join(parts)

@@ -218,7 +218,8 @@ def score_frame(form, frame: pd.DataFrame) -> pd.DataFrame:
     """
     form = get_form(form)
     out = {}
-    unscored = np.zeros(len(frame), dtype=int)
+    blank = np.zeros(len(frame), dtype=int)
+    wrong = np.zeros(len(frame), dtype=int)
     section_totals = {}
     for section in form.sections:
         parts = []
@@ -227,7 +228,9 @@ def score_frame(form, frame: pd.DataFrame) -> pd.DataFrame:
                 out[f"out_{item.id}_rate"] = _rate(frame, item)
             value = _item(form, item, frame)
             out[f"out_{item.id}"] = value
-            unscored += np.isnan(value)
+            waiting = _waiting(frame, item)
+            blank += np.isnan(value) & waiting
+            wrong += np.isnan(value) & ~waiting
             if section.total == "weighted":
                 weighted = value * item.weight
                 out[f"out_{item.id}_weighted"] = weighted
@@ -246,9 +249,26 @@ def score_frame(form, frame: pd.DataFrame) -> pd.DataFrame:
             out[f"out_{outcome.id}"] = round_array(total * outcome.base / 100, form.decimals)
         else:
             out[f"out_{outcome.id}"] = _band(total, outcome.band)
-    labels = np.array([status_text(count) for count in range(len(list(form.items())) + 1)], dtype=object)
-    out["out_status"] = labels[unscored]
+    count = len(list(form.items())) + 1
+    labels = np.array([[status_text(b, w) for w in range(count)] for b in range(count)], dtype=object)
+    out["out_status"] = labels[blank, wrong]
     return _frame(out, frame.index)
+
+
+def _waiting(frame, item) -> np.ndarray:
+    """`scoring.item_is_blank` over the rows: every rater's input blank, or any input of an item
+    without raters (a target the frame lacks takes its default)."""
+    filled = []
+    for role in item.roles:
+        name = item.input_name(role)
+        if name not in frame:
+            filled.append(np.full(len(frame), role == "target"))
+        elif item.rule.kind == "choice":
+            filled.append(frame[name].notna().to_numpy())
+        else:
+            filled.append(~np.isnan(_numbers(frame, name)))
+    stacked = np.array(filled)
+    return ~stacked.any(axis=0) if item.raters else ~stacked.all(axis=0)
 
 
 def _frame(columns: dict, index) -> pd.DataFrame:

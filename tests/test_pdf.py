@@ -1,52 +1,156 @@
-"""Printing to PDF through LibreOffice: `xlkpi render --pdf` and `xlkpi generate --pdf`.
+"""Printing to PDF through LibreOffice: every form readable on A4, with its Chinese.
 
-Each PDF is one A4 page beside its workbook. A udf workbook is printed from its native
-twin, so no computed cell prints as #NAME? (LibreOffice cannot run KPI_*).
+Every form is printed blank and filled (one LibreOffice batch) and each PDF is read back: its
+pages (one A4 page, turned as the definition asks), its fonts (`pdffonts`: all embedded, one
+of them a font that covers Chinese), and its title rendered to an image (`pdftoppm`): real
+Chinese glyphs, not the empty boxes of a missing font. `xlkpi render --pdf` and `xlkpi generate
+--pdf` write a PDF beside each workbook; a udf workbook is printed from its native twin, so no
+computed cell prints as #NAME? (LibreOffice cannot run KPI_*). Without a font that covers
+Chinese, LibreOffice prints boxes: printing then stops with a message naming the package.
 """
 
 from __future__ import annotations
 
-import os
-import re
-import shutil
+import random
 import subprocess
+from pathlib import Path
 
 import pytest
 
 import xlkpi
+from xlkpi.cjkfonts import FONT_PACKAGE, chinese_fonts
+from xlkpi.libreoffice import convert
+from xlkpi.render import render_workbook
+from xlkpi.sampling import random_filling
 
 from .cli import run_cli
+from .pdfcheck import chinese_font_names, fonts, pages, pgm, render_page, strokes_across, tool
 
 pytestmark = pytest.mark.xdist_group("libreoffice")
 
 A4_PORTRAIT, A4_LANDSCAPE = (595, 842), (842, 595)
+FORMS = sorted(xlkpi.builtin_forms())
 
 
-def pages(data: bytes) -> tuple:
-    """(page count, the set of page sizes in points, rounded) of a PDF LibreOffice wrote."""
-    assert data.startswith(b"%PDF-")
-    count = len(re.findall(rb"/Type\s*/Page(?![s\w])", data))
-    sizes = {tuple(round(float(number)) for number in box.split()[2:])
-             for box in re.findall(rb"/MediaBox\s*\[([^\]]*)\]", data)}
-    return count, sizes
+def a4(form_key: str) -> set:
+    """The page size of the form's PDF: A4, turned as its definition asks."""
+    return {A4_LANDSCAPE if xlkpi.get_form(form_key).landscape else A4_PORTRAIT}
 
 
-def a4_page(form_key: str) -> tuple:
-    """One A4 page, turned as the form's definition asks."""
-    return 1, {A4_LANDSCAPE if xlkpi.get_form(form_key).landscape else A4_PORTRAIT}
-
-
-def text_of(path) -> str | None:
-    """The PDF's text through pdftotext (poppler-utils); None on a developer machine without it.
-    CI installs it (.ci/run): there, its absence is a failure."""
-    if shutil.which("pdftotext") is None:
-        if os.environ.get("CI"):
-            pytest.fail("pdftotext is required in CI: .ci/run installs poppler-utils")
+def text_of(path, page: int | None = None, bbox: bool = False) -> str | None:
+    """The PDF's text (or one page's) through pdftotext, laid out or (`bbox`) as words with their
+    boxes; None on a developer machine without it."""
+    program = tool("pdftotext")
+    if program is None:
         return None
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True,
-                          text=True).stdout
+    pages_ = ["-f", str(page), "-l", str(page)] if page else []
+    return subprocess.run([program, "-bbox" if bbox else "-layout", *pages_, str(path), "-"], capture_output=True,
+                          check=True, text=True).stdout
 
 
+@pytest.fixture(scope="module")
+def printed(soffice, tmp_path_factory):
+    """(form id, blank or filled) → its PDF, every form printed in one LibreOffice batch."""
+    folder = tmp_path_factory.mktemp("print")
+    sources = {}
+    for form_id in FORMS:
+        form = xlkpi.get_form(form_id)
+        for case, values in (("blank", None), ("filled", random_filling(form, random.Random(form_id)))):
+            path = folder / f"{form_id}-{case}.xlsx"
+            render_workbook(form_id, name="张三", employee_id="E001", department="客服部", month="2026-11",
+                            appraiser="李四", values=values, out=path)
+            sources[form_id, case] = path
+    converted = convert(list(sources.values()), folder / "pdf", "pdf", processes=2)
+    return Printed(zip(sources, converted), sources=sources)
+
+
+class Printed(dict):
+    """(form id, case) → the printed PDF; `sources` → the workbook it was printed from."""
+
+    def __init__(self, items, *, sources):
+        super().__init__(items)
+        self.sources = sources
+
+
+@pytest.mark.parametrize("form_id", FORMS)
+@pytest.mark.parametrize("case", ["blank", "filled"])
+def test_every_form_prints_on_one_a4_page(printed, form_id, case):
+    assert pages(printed[form_id, case].read_bytes()) == (1, a4(form_id))
+
+
+@pytest.mark.parametrize("form_id", FORMS)
+def test_every_font_embedded_and_one_covers_chinese(printed, form_id):
+    rows = fonts(printed[form_id, "filled"])
+    if rows is None:
+        pytest.skip("pdffonts (poppler-utils) is not installed")
+    assert rows and all(embedded for _, _, embedded in rows), rows
+    assert chinese_font_names(rows, chinese_fonts() or []), rows
+
+
+@pytest.mark.parametrize("form_id", FORMS)
+def test_the_page_renders_with_chinese_glyphs(printed, form_id, tmp_path):
+    """The page as `pdftoppm` draws it: ink on it, and the title drawn in real Chinese glyphs (a
+    pixel column across the title crosses four strokes or more, as in 表 or 量), not as the empty
+    boxes (two strokes at most) or blanks of a missing font."""
+    image = render_page(printed[form_id, "filled"], 1, tmp_path)
+    if image is None:
+        pytest.skip("pdftoppm (poppler-utils) is not installed")
+    width, height, pixels = pgm(image)
+    assert (width > height) == xlkpi.get_form(form_id).landscape
+    dark = sum(1 for value in pixels if value < 128)
+    assert 0.01 < dark / len(pixels) < 0.5  # a printed form, neither blank nor black
+    title = xlkpi.get_form(form_id).title
+    assert strokes_across(printed[form_id, "filled"], title, tmp_path) >= 4
+
+
+# ----------------------------------------------------------------- no Chinese font: no boxes
+def _no_chinese_fonts(folder: Path) -> Path:
+    """A fontconfig configuration with the installed fonts that do not cover Chinese only."""
+    program = tool("fc-list")
+    if program is None:
+        pytest.skip("fontconfig (fc-list) is not installed")
+    listed = subprocess.run([program, "--format", "%{file}\n"], capture_output=True, text=True, check=True).stdout
+    chinese = subprocess.run([program, "--format", "%{file}\n", ":lang=zh"], capture_output=True, text=True,
+                             check=True).stdout
+    zh_dirs = {str(Path(line).parent) for line in chinese.splitlines() if line}
+    dirs = sorted({str(Path(line).parent) for line in listed.splitlines() if line} - zh_dirs)
+    config = folder / "fonts.conf"
+    entries = "".join(f"<dir>{d}</dir>" for d in dirs)
+    config.write_text(f'<?xml version="1.0"?><fontconfig>{entries}<cachedir>{folder}/cache</cachedir></fontconfig>',
+                      encoding="utf-8")
+    return config
+
+
+def test_printing_stops_without_a_chinese_font(tmp_path, monkeypatch, soffice):
+    monkeypatch.setenv("FONTCONFIG_FILE", str(_no_chinese_fonts(tmp_path)))
+    assert chinese_fonts() == []
+    out = tmp_path / "张三.xlsx"
+    result = run_cli("render", "--form", "电话专员", "--name", "张三", "--employee-id", "E1", "--department",
+                     "呼叫中心", "--month", "2026-11", "--out", out, "--pdf")
+    assert result.exit_code == 1
+    assert f"考核表已生成（{out}），但未打印 PDF：本机没有中文字体，打印出的汉字会全部变成方框。" in result.stderr
+    assert f"apt-get install -y {FONT_PACKAGE}" in result.stderr
+    assert "Windows" in result.stderr and "macOS" in result.stderr
+    assert out.exists() and not out.with_suffix(".pdf").exists()
+
+
+def test_without_a_chinese_font_libreoffice_prints_boxes(tmp_path, monkeypatch, soffice):
+    """Why printing checks first: LibreOffice itself neither fails nor warns."""
+    monkeypatch.setenv("FONTCONFIG_FILE", str(_no_chinese_fonts(tmp_path)))
+    source = tmp_path / "form.xlsx"
+    render_workbook("电话专员", name="张三", employee_id="E1", department="客服部", month="2026-11", out=source)
+    pdf = convert([source], tmp_path / "out", "pdf")[0]
+    rows = fonts(pdf)
+    if rows is None:
+        pytest.skip("pdffonts (poppler-utils) is not installed")
+    monkeypatch.delenv("FONTCONFIG_FILE")
+    assert chinese_font_names(rows, chinese_fonts() or []) == [], rows
+    assert "张三" in (text_of(pdf) or "张三")  # the text is there, its glyphs are not
+    # the check of test_the_page_renders_with_chinese_glyphs sees the boxes
+    assert strokes_across(pdf, xlkpi.get_form("电话专员").title, tmp_path) <= 2
+
+
+# ----------------------------------------------------------------- the commands
 @pytest.mark.parametrize("dialect", ["native", "udf"])
 def test_render_pdf(tmp_path, soffice, dialect):
     suffix = ".xlsm" if dialect == "udf" else ".xlsx"
@@ -56,7 +160,7 @@ def test_render_pdf(tmp_path, soffice, dialect):
     assert result.exit_code == 0, result.output
     pdf = tmp_path / "张三.pdf"
     assert result.stdout.splitlines() == [f"已生成 {out}", f"已生成 {pdf}"]
-    assert pages(pdf.read_bytes()) == a4_page("电话专员")
+    assert pages(pdf.read_bytes()) == (1, a4("电话专员"))
     text = text_of(pdf)
     if text is not None:
         assert "张三" in text and "E1" in text and "#NAME?" not in text
@@ -85,7 +189,7 @@ def test_generate_pdf(tmp_path, soffice, dialect):
     assert len(workbooks) == 3
     for workbook in workbooks:
         pdf = workbook.with_suffix(".pdf")
-        assert pages(pdf.read_bytes()) == a4_page(workbook.stem.split("_")[2])
+        assert pages(pdf.read_bytes()) == (1, a4(workbook.stem.split("_")[2]))
         text = text_of(pdf)
         if text is not None:
             assert workbook.stem.split("_")[1] in text  # the employee's name

@@ -12,6 +12,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from .cjkfonts import require_chinese_font
 from .errors import UsageError
 from .libreoffice import LibreOfficeMissing, convert, find_soffice
 from .safe_write import write_atomic
@@ -25,6 +26,7 @@ def print_pdf(form, workbook_path: Path, *, force: bool, **header) -> Path:
     Raises:
         UsageError: the PDF exists and `force` is not given.
         LibreOfficeMissing: LibreOffice is not installed (the workbook is kept).
+        FontMissing: no font that covers Chinese is installed (the workbook is kept).
     """
     from .render import render_workbook
 
@@ -47,6 +49,7 @@ def print_month(written, *, roster, month: str, out_dir, dialect: str, jobs: int
 
     Raises:
         LibreOfficeMissing: LibreOffice is not installed (the workbooks are kept).
+        FontMissing: no font that covers Chinese is installed (the workbooks are kept).
     """
     if not written:
         return []
@@ -91,6 +94,8 @@ def print_beside(workbooks, *, twins=None, processes: int = 2) -> list[str]:
 
 
 def _require_soffice(kept) -> None:
+    """Refuse to print without LibreOffice, or without a font that covers Chinese (`cjkfonts`)."""
     if find_soffice() is None:
         raise LibreOfficeMissing(f"考核表已生成（{kept}），但未生成 PDF：未找到 LibreOffice。"
                                  "请安装后重试，例如 apt-get install -y libreoffice-calc-nogui。")
+    require_chinese_font(kept)

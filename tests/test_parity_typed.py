@@ -186,8 +186,9 @@ def test_empty_text_is_a_blank_on_both_sides(soffice, tmp_path):
 
 # ----------------------------------------------------------------- the udf dialect in LibreOffice
 def test_udf_status_says_the_functions_are_not_available(soffice, tmp_path):
-    """LibreOffice cannot run KPI_*: every cell calling one is #NAME?, as in Excel with macros
-    disabled or xlwings missing. 填写状态 says so, blank or filled, never "N 项未填"."""
+    """LibreOffice cannot run KPI_*: it runs the workbook's VBA wrappers, which find no xlwings
+    and give #VALUE! (Excel with macros disabled gives #NAME?). 填写状态 says so, blank or
+    filled, never "N 项未填" or "N 项填写有误"."""
     blank = tmp_path / "blank.xlsm"
     filled = tmp_path / "filled.xlsm"
     for path, values in ((blank, None), (filled, complete_filling("dianhua_zhuanyuan"))):
@@ -197,21 +198,21 @@ def test_udf_status_says_the_functions_are_not_available(soffice, tmp_path):
     for path in recalculated:
         values = saved_values(path, ("out_status", "out_grade", "out_info_mgmt"))
         assert values["out_status"] == UNAVAILABLE
-        assert values["out_grade"] == "#NAME?"
-    assert values["out_info_mgmt"] == "#NAME?"  # the filled workbook's item calls KPI_RATERS
+        assert values["out_grade"] in ("#NAME?", "#VALUE!")
+    assert values["out_info_mgmt"] in ("#NAME?", "#VALUE!")  # the filled workbook's item calls KPI_RATERS
 
 
 def test_udf_status_counts_an_item_error_as_a_wrong_entry(soffice, tmp_path):
-    """A KPI_* function that returns an error for an entry makes its item 填写有误: here the
-    item's call is replaced by one LibreOffice can compute that gives #VALUE!."""
+    """A KPI_* function that faults on an entry makes its item 填写有误: classic xlwings returns
+    the fault as text ("#VALUE! value: …"); here the item's call is replaced by that text."""
     path = tmp_path / "error.xlsm"
     filling = complete_filling("kefu_zhuanyuan")
     render_workbook("kefu_zhuanyuan", name="测试员", employee_id="T1", department="客服部", month="2026-11",
                     dialect="udf", values=filling, out=path)
     workbook = openpyxl.load_workbook(path, keep_vba=True)
     cells = named_cells(workbook)
-    for name, formula in (("out_attendance", '=VALUE("x")'), ("out_leave", "=6"), ("out_discipline", "=5"),
-                          ("out_pay", '=""')):  # no KPI_* call left: nothing is #NAME?
+    for name, formula in (("out_attendance", '="#VALUE! value: x"'), ("out_leave", "=6"), ("out_discipline", "=5"),
+                          ("out_pay", '=""')):  # no KPI_* call left: no #NAME? nor #VALUE!
         sheet, row, col = cells[name]
         workbook[sheet].cell(row=row, column=col).value = formula
     workbook.save(path)

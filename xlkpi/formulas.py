@@ -13,8 +13,9 @@ cell one of its levels; a choice cell one of its labels, EXACT. An item with an
 entry the sheet refuses shows `填写有误` (`scoring.WRONG_ENTRY`) in its score cell,
 as does an item that cannot be scored (a ratio over 0); its totals stay blank,
 and 填写状态 counts blank and wrong items apart (`scoring.status_text`). In the
-udf dialect, 填写状态 says so when the KPI_* functions are not available (#NAME?),
-and a KPI_* error counts as a wrong entry.
+udf dialect, 填写状态 says so when the KPI_* functions are not available (#NAME?, or
+#VALUE! from the workbook's VBA wrappers without xlwings), and a KPI_* fault (classic
+xlwings returns it as text "#VALUE! value: …") counts as a wrong entry.
 
 Each formula performs the engine's arithmetic in the engine's order, so that
 the sheet and `xlkpi.score` give the same double before rounding. Formulas
@@ -30,7 +31,11 @@ from .scoring import STATUS_DONE, STATUS_PENDING, SNAP_DECIMALS, WRONG_ENTRY, or
 DIALECTS = ("native", "udf")
 MARK = '"' + WRONG_ENTRY + '"'
 UNAVAILABLE = "自定义函数不可用：请启用宏，并按 docs/excel.md 安装 xlwings"
-NAME_ERROR = 5  # ERROR.TYPE of #NAME? in Excel, WPS and LibreOffice
+# ERROR.TYPE of the errors a KPI_* cell shows when the functions cannot run: #NAME? (macros
+# disabled, or no add-in) and #VALUE! (the workbook's VBA wrapper ran but xlwings' Python did not;
+# LibreOffice runs the wrappers and gives this). An entry the sheet refuses never reaches KPI_*
+# (the item shows 填写有误 first); a fault of a KPI_* function in classic xlwings is text "#…".
+UNAVAILABLE_ERRORS = "{3,5}"
 
 
 def number(value) -> str:
@@ -348,8 +353,8 @@ class FormulaWriter:
     def status(self, calling=()) -> str:
         """填写状态 as `scoring.status_text` words it, from the items' cells: a number is scored,
         an empty text is blank, anything else (`填写有误`, an error) is wrong. In the udf
-        dialect, when any cell of `calling` (those that call KPI_*) is #NAME?, it says that
-        the functions are not available instead."""
+        dialect, when any cell of `calling` (those that call KPI_*) is #NAME? or #VALUE!
+        (`UNAVAILABLE_ERRORS`), it says that the functions are not available instead."""
         names = [f"out_{item.id}" for item in self.form.items()]
         n = len(names)
         scored = f"COUNT({','.join(names)})"
@@ -359,7 +364,8 @@ class FormulaWriter:
                    f'IF({scored}+{blank}={n},{pending}&{blank}&" 项未填",'
                    f'{pending}&IF({blank}>0,{blank}&" 项未填，","")&({n}-{scored}-{blank})&" 项{WRONG_ENTRY}"))')
         if self.udf and calling:
-            unavailable = "OR(" + ",".join(f"IFERROR(ERROR.TYPE({name}),0)={NAME_ERROR}" for name in calling) + ")"
+            unavailable = "OR(" + ",".join(f"ISNUMBER(MATCH(IFERROR(ERROR.TYPE({name}),0),{UNAVAILABLE_ERRORS},0))"
+                                           for name in calling) + ")"
             formula = f"IF({unavailable},{literal(UNAVAILABLE)},{formula})"
         return formula
 

@@ -132,8 +132,9 @@ def test_print_setup(books, form_id):
     workbook, layout = books[(form_id, "native")]
     sheet = workbook[layout.sheet]
     assert int(sheet.page_setup.paperSize) == 9  # A4
-    assert sheet.sheet_properties.pageSetUpPr.fitToPage
-    assert int(sheet.page_setup.fitToWidth or 1) == 1  # 1 is the default and may be left out
+    # a print scale of its own (readable: 90 % or more), not the program's fit-to-page
+    assert not sheet.sheet_properties.pageSetUpPr or not sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert int(sheet.page_setup.scale or 100) >= 90  # 100 is the default and may be left out
     last = f"${col_letter(layout.ncols - 1)}${layout.last_row + 1}"
     assert sheet.print_area == f"'{layout.sheet}'!$A$1:{last}"
     first, end = layout.rows["table_header"] + 1, layout.rows["table_start"]

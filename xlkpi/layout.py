@@ -184,7 +184,7 @@ def build_layout(form: Form) -> Layout:
         layout.cells[f"out_{outcome.id}"] = (row, result_col)
         row += 1
     layout.result_rows.append((row, "填写状态", "out_status"))
-    layout.cells["out_status"] = (row, result_col)
+    layout.cells["out_status"] = (row, status_col([column.width or 12 for column in columns], result_col))
     row += 1
     layout.rows["results_end"] = row - 1
     row += 1
@@ -210,3 +210,15 @@ def total_label(form: Form) -> str:
 def _percent(weight: float) -> str:
     value = round(weight * 100, 6)
     return f"{value:g}%"
+
+
+STATUS_WIDTH = 30  # characters: 未完成：12 项未填，12 项填写有误 on one line
+
+
+def status_col(widths, result_col: int) -> int:
+    """The column where 填写状态 starts: it runs to the right edge, wide enough for its longest
+    words (STATUS_WIDTH), from the result column leftwards, leaving the first column for its label."""
+    col = result_col
+    while col > 1 and sum(widths[col:]) < STATUS_WIDTH:
+        col -= 1
+    return col

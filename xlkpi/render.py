@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 import io
 import math
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,14 +27,27 @@ from .formulas import FormulaWriter, entry_ok
 from .forms import get_form
 from .layout import CONF_SHEET, META_SHEET, Layout, build_layout, col_letter
 from .model import Form
+from .pagefit import Margins, fit, page_breaks
 from .periods import parse_month
 from .safe_write import write_atomic
 from .scoring import WRONG_ENTRY
 from .stamp import PLACEHOLDERS, Template
 
 MAX_LINES = 10
-LINE_HEIGHT = 14.4
+LINE_HEIGHT = 14.4  # a line of 10 pt text: Noto Sans CJK (what LibreOffice prints 宋体 with) is 1.45 em
+CELL_PADDING = 2  # points above and below the lines of a wrapped cell
 DEFAULT_WIDTH = 12
+DEFAULT_ROW_HEIGHT = 15
+SPACER = 8  # points: a blank row between the blocks of the sheet
+ROW_HEIGHT = 18  # a row of one line: section titles, subtotals, results
+# The workbook's default font sets the unit of column widths. Excel measures it with Arial 10
+# as with Calibri 11 (7 pixels a digit); LibreOffice with Liberation Sans, Arial's metric twin
+# (5.56 pt a digit), where a Calibri it cannot find would make every column a third wider.
+DEFAULT_FONT = {"font_name": "Arial", "font_size": 10}
+FOOTER_SIZE = 10
+SIGN_LINE = "_" * 24  # where a signature goes
+DATE_LINE = "______年____月____日"
+DATE_LABELS = ("日期：", "时间：")
 MACRO_CONTENT_TYPE = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 
@@ -107,7 +121,8 @@ def render_bytes(form: Form, employee: Employee, *, dialect: str = "native", pas
     layout = build_layout(form)
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
-                                            "strings_to_numbers": False, "strings_to_urls": False})
+                                            "strings_to_numbers": False, "strings_to_urls": False,
+                                            "default_format_properties": dict(DEFAULT_FONT)})
     sheet = workbook.add_worksheet(layout.sheet)
     styles = _Styles(workbook)
     writer = _SheetWriter(workbook, sheet, layout, styles, values or {})
@@ -166,15 +181,15 @@ class _Styles:
         self.section = add(**cell, bold=True, bg_color="#EDEDED")
         self.text = add(**cell)
         self.center = add(**cell, align="center")
-        self.points = add(**cell, align="center", num_format="0.##")
+        self.points = add(**cell, align="center")  # General: 6 and 0.5 as typed, never "6."
         self.weight = add(**cell, align="center", num_format="0%")
         self.input = add(**cell, align="center", locked=False, bg_color="#FFF2CC")
         self.input_pct = add(**cell, align="center", locked=False, bg_color="#FFF2CC", num_format="0.0%")
-        self.input_num = add(**cell, align="center", locked=False, bg_color="#FFF2CC", num_format="#,##0.##")
         self.score = add(**cell, align="center", num_format="0.00")
         self.subtotal_label = add(**cell, bold=True, align="right")
         self.subtotal = add(**cell, bold=True, align="center", num_format="0.00")
         self.result_text = add(**cell, bold=True, align="center")
+        self.status = add(**cell, bold=True, align="left")
         self.money = add(**cell, bold=True, align="center", num_format='#,##0" 元";-#,##0" 元"')
         self.money_cents = add(**cell, bold=True, align="center", num_format='#,##0.00" 元";-#,##0.00" 元"')
         self.rate_pct = add(**cell, align="center", num_format="0.0%")
@@ -197,6 +212,7 @@ class _SheetWriter:
         self.form = layout.form
         self.s = styles
         self.widths = [column.width or DEFAULT_WIDTH for column in self.form.columns]
+        self.heights = {}  # row → its height in points, for the page fit
 
     def write(self, employee: Employee, formulas: FormulaWriter):
         for col, width in enumerate(self.widths):
@@ -209,6 +225,14 @@ class _SheetWriter:
         self._results(computed)
         self._notes()
         self._signatures()
+        for row in range(self.layout.last_row + 1):  # the blank rows between the blocks
+            if row not in self.heights:
+                self._height(row, SPACER)
+
+    def _height(self, row, points):
+        """Set a row's height, and remember it."""
+        self.sheet.set_row(row, points)
+        self.heights[row] = points
 
     def _merge_text(self, row, first, last, text, style):
         if first == last:
@@ -220,7 +244,7 @@ class _SheetWriter:
     def _title(self):
         row = self.layout.rows["title"]
         self._merge_text(row, 0, self.layout.ncols - 1, self.form.title, self.s.title)
-        self.sheet.set_row(row, 30)
+        self._height(row, 26)
 
     def _header(self, employee: Employee):
         values = {"name": employee.name, "employee_id": employee.employee_id,
@@ -231,7 +255,7 @@ class _SheetWriter:
             text = values[header.field] if header.field else header.text
             style = self.s.value_input if header.field == "appraiser" else self.s.value
             self._merge_text(row, value_first, value_last, text, style)
-            self.sheet.set_row(row, 20)
+            self._height(row, 18)
 
     def _table_header(self):
         row = self.layout.rows["table_header"]
@@ -253,7 +277,9 @@ class _SheetWriter:
                 self.sheet.merge_range(row, col, row + 1, col, "", self.s.head)
             self.sheet.write_string(row, col, column.label, self.s.head)
             col += 1
-        self.sheet.set_row(row, 22)
+        self._height(row, 20)
+        if grouped:  # the second row of a grouped header holds the group's column labels
+            self._height(row + 1, 20)
         self.sheet.freeze_panes(self.layout.rows["table_start"], 0)
 
     def _items(self, computed):
@@ -263,6 +289,7 @@ class _SheetWriter:
             if title_row is not None:
                 points = f"（{_num(section.points)}分）" if section.points is not None else ""
                 self._merge_text(title_row, 0, layout.ncols - 1, f"{section.name}{points}", self.s.section)
+                self._height(title_row, ROW_HEIGHT)
             for entry in (e for e in layout.item_rows if e.section is section):
                 self._item_row(entry, computed)
             result_col = layout.result_col(section)
@@ -270,6 +297,7 @@ class _SheetWriter:
             self._merge_text(subtotal_row, 0, result_col - 1, label, self.s.subtotal_label)
             name = f"out_{section.id}"
             self.sheet.write_formula(subtotal_row, result_col, computed[name], self.s.subtotal, "")
+            self._height(subtotal_row, ROW_HEIGHT)
             for col in range(result_col + 1, layout.ncols):
                 self.sheet.write_blank(subtotal_row, col, None, self.s.blank)
 
@@ -308,7 +336,7 @@ class _SheetWriter:
             elif show == "weight":
                 self._number_or_blank(row, col, item.weight, style)
             elif show == "text":
-                lines = max(lines, self._text_cell(row, col, item.text, style))
+                lines = max(lines, self._text_cell(row, col, pack_clauses(item.text, self.widths[col]), style))
             elif show == "levels":
                 lines = max(lines, self._text_cell(row, col, levels_text(item), style))
             elif show == "note":
@@ -324,11 +352,11 @@ class _SheetWriter:
                 else:
                     self.sheet.write_blank(row, col, None, self.s.blank)
         if height == 1:
-            self.sheet.set_row(row, max(1, lines) * LINE_HEIGHT + 4)
+            self._height(row, max(1, lines) * LINE_HEIGHT + CELL_PADDING)
             return
         shared = math.ceil(lines / height)
         for offset in range(height):
-            self.sheet.set_row(row + offset, max(1, shared, stacked_lines[offset]) * LINE_HEIGHT + 4)
+            self._height(row + offset, max(1, shared, stacked_lines[offset]) * LINE_HEIGHT + CELL_PADDING)
 
     def _mark_wrong(self, row, col):
         """Show 填写有误 (in a score cell or in 填写状态) in bold red."""
@@ -373,7 +401,7 @@ class _SheetWriter:
 
     def _input_cell(self, item, role, row, col):
         spec = next(s for s in self.form.input_specs() if s.name == item.input_name(role))
-        style = self.s.input_pct if spec.percent else (self.s.input_num if spec.role == "target" else self.s.input)
+        style = self.s.input_pct if spec.percent else self.s.input
         value = self.values.get(spec.name, spec.default)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             self.sheet.write_number(row, col, value, style)
@@ -403,25 +431,44 @@ class _SheetWriter:
                 style = self.s.money
             else:
                 style = self.s.result_text
-            self.sheet.write_formula(row, col, computed[name], style, "")
-            if name == "out_status":
+            if name == "out_status":  # wide enough for 未完成：N 项未填，M 项填写有误 on one line
+                self.sheet.merge_range(row, col, row, layout.ncols - 1, "", self.s.status)
+                self.sheet.write_formula(row, col, computed[name], self.s.status, "")
                 self._mark_wrong(row, col)
+                self._height(row, ROW_HEIGHT)
+                continue
+            self.sheet.write_formula(row, col, computed[name], style, "")
             for extra in range(col + 1, layout.ncols):
                 self.sheet.write_blank(row, extra, None, self.s.blank)
-            self.sheet.set_row(row, 30 if name == "out_status" else 20)
+            self._height(row, ROW_HEIGHT)
 
     def _notes(self):
         row = self.layout.rows["notes"]
         total_width = sum(self.widths)
         for offset, note in enumerate(self.form.notes):
             self._merge_text(row + offset, 0, self.layout.ncols - 1, note, self.s.note)
-            self.sheet.set_row(row + offset, text_lines(note, total_width) * LINE_HEIGHT + 2)
+            self._height(row + offset, text_lines(note, total_width) * LINE_HEIGHT + 2)
 
     def _signatures(self):
         row = self.layout.rows["signatures"]
         for offset, line in enumerate(self.form.signatures):
-            self._merge_text(row + offset, 0, self.layout.ncols - 1, line, self.s.sign)
-            self.sheet.set_row(row + offset, 28)
+            self._merge_text(row + offset, 0, self.layout.ncols - 1, signature_text(line), self.s.sign)
+            self._height(row + offset, 20)
+
+    def _kept_together(self) -> list:
+        """The spans of rows a page break must not split: each item's rows, a section title with
+        the first item below it, the results (总分 … 填写状态), and the notes with the signatures."""
+        layout = self.layout
+        keep = []
+        for entry in layout.item_rows:
+            title_row, _ = layout.section_rows[entry.section.id]
+            first = title_row if title_row is not None and entry.row == title_row + 1 else entry.row
+            keep.append((first, entry.row + entry.height - 1))
+        results = [row for row, _, _ in layout.result_rows]
+        keep.append((min(results), max(results)))
+        if layout.rows["notes"] <= layout.last_row:
+            keep.append((layout.rows["results_end"] + 1, layout.last_row))
+        return keep
 
     def protect(self, password):
         self.sheet.protect(password or "", {"insert_rows": True, "format_cells": True,
@@ -436,13 +483,19 @@ class _SheetWriter:
             sheet.set_landscape()
         else:
             sheet.set_portrait()
-        sheet.fit_to_pages(1, 1)
+        margins = Margins()
+        heights = [self.heights.get(row, DEFAULT_ROW_HEIGHT) for row in range(layout.last_row + 1)]
+        self.fit = fit(self.widths, heights, self.form.landscape, margins)
+        sheet.set_print_scale(self.fit.scale)  # one page, or the width on as many pages as it takes
+        if not self.fit.one_page:
+            head = range(layout.rows["table_header"], layout.rows["table_start"])
+            sheet.set_h_pagebreaks(page_breaks(heights, self._kept_together(), self.fit.scale, self.form.landscape,
+                                               sum(heights[row] for row in head), margins))
         sheet.center_horizontally()
-        sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+        sheet.set_margins(left=margins.left, right=margins.right, top=margins.top, bottom=margins.bottom)
         sheet.print_area(0, 0, layout.last_row, layout.ncols - 1)
-        last_head = layout.rows["table_start"] - 1
-        sheet.repeat_rows(layout.rows["table_header"], last_head)
-        sheet.set_footer("&C第 &P 页，共 &N 页")
+        sheet.repeat_rows(layout.rows["table_header"], layout.rows["table_start"] - 1)  # on every page
+        sheet.set_footer(f"&C&{FOOTER_SIZE}第 &P 页，共 &N 页", {"scale_with_doc": False})
         sheet.hide_gridlines(2)
 
 
@@ -458,7 +511,7 @@ def levels_text(item) -> str:
                 lines[-1][0].append(_num(score))
         return "\n".join("、".join(scores) + "分" + (f"：{text}" if text else "") for scores, text in lines)
     if rule.kind == "rating":
-        return "\n".join(f"{level}级（{_num(level * rule.points_per_level)}分）：{text}"
+        return "\n".join(f"{level}级{_num(level * rule.points_per_level)}分：{text}"
                          for level, text in enumerate(rule.texts, start=1))
     if rule.kind == "choice":
         return "\n".join(f"{label}：{_num(score)}分" for label, score in rule.options)
@@ -516,7 +569,55 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+def pack_clauses(text: str, width: float) -> str:
+    """The clauses of `text` (its lines, as a definition writes them: `1、…6分；` a line) packed
+    into as few lines as a column `width` characters wide shows without wrapping, in order; a
+    line break falls only between two clauses, so that no line begins with the end of a clause
+    (`，0分。`). A clause wider than the column keeps a line of its own and wraps there."""
+    usable = _usable(width)
+    lines = []
+    for clause in text.split("\n"):
+        if lines and display_width(lines[-1] + clause) <= usable:
+            lines[-1] += clause
+        else:
+            lines.append(clause)
+    return "\n".join(lines)
+
+
+def _usable(width: float) -> float:
+    """The display width (`display_width`) a line of a column `width` characters wide holds."""
+    return max(2.0, (width * 7 + 5 - 4) / (40 / 6))
+
+
 def text_lines(text: str, width: float) -> int:
-    """How many lines a wrapped text needs in a column `width` characters wide."""
-    usable = max(1.0, width * 1.3 - 1)
+    """How many lines a wrapped text needs in a column `width` characters wide.
+
+    Counted for the narrower of the two programs, Excel (7 w + 5 pixels a column, less 4 of
+    cell margins; a Chinese character of SimSun 10 pt is 13.3 pixels, 2 of `display_width`):
+    LibreOffice's columns are a little wider, so its text never needs more lines."""
+    usable = _usable(width)
     return sum(max(1, math.ceil(display_width(line) / usable)) for line in text.split("\n"))
+
+
+def signature_text(line: str) -> str:
+    """A signature line as printed: each label followed by a line to write on, a date label
+    (`日期：`, `时间：`) or a date (`年　月　日`) by `______年____月____日`.
+
+    The parts of a definition's line are separated by three spaces or more:
+    `考核者签字：　　　　日期：` → `考核者签字：________________________　　日期：______年____月____日`."""
+    parts = [part for part in re.split(r"[\s\u3000]{3,}", line.strip()) if part]
+    pieces = []
+    for part in parts:
+        if _is_date(part):
+            pieces.append(DATE_LINE)
+        elif part.endswith(DATE_LABELS):
+            pieces.append(part + DATE_LINE)
+        else:
+            pieces.append(part + SIGN_LINE)
+    return "\u3000\u3000".join(pieces)
+
+
+def _is_date(part: str) -> bool:
+    """`年　月　日` (with any spaces): where a date is written by hand."""
+    return all(char in part for char in "年月日") and part.strip("年月日 \u3000") == "" and \
+        all(char in "年月日 \u3000" for char in part)

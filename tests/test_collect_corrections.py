@@ -37,7 +37,7 @@ def test_a_corrected_result_needs_a_reason(month_dir):
     refused = run_cli("collect", out, "--month", MONTH, "--force")
     assert refused.exit_code == 2
     assert refused.stdout == ""
-    assert refused.stderr == ("Error: 2026-11 有 1 名员工已记录为“已完成”的结果与这次汇总的不同：\n"
+    assert refused.stderr == ("错误：2026-11 有 1 名员工已记录为“已完成”的结果与这次汇总的不同：\n"
                               "  E104 王四：总分 80 → 90；绩效金额 200 → 300\n" + HOW + "\n")
     assert summary.read_bytes() == before_summary
     assert ledger_state(ledger) == before_ledger

@@ -140,7 +140,7 @@ def test_builtin_forms_check_clean(run):
 def test_check_needs_a_file(run):
     result = run("forms", "check")
     assert result.exit_code == 2
-    assert "Missing argument 'FILE...'" in result.stderr
+    assert "缺少参数 '文件...'" in result.stderr
 
 
 # ------------------------------------------------------------------- forms, show
@@ -218,28 +218,28 @@ def test_unknown_form_is_an_error_not_a_traceback(run):
     result = run("score", "经理", "in_x=1")
     assert result.exit_code == 1
     assert result.stdout == ""
-    assert result.stderr == ("Error: 未知的表单 \"经理\"。是否应为 \"客服部经理\"？可用的表单："
+    assert result.stderr == ("错误：未知的表单 \"经理\"。是否应为 \"客服部经理\"？可用的表单："
                              "电话专员（dianhua_zhuanyuan）、呼叫中心经理（hujiao_jingli）、客户服务人员（kefu_renyuan）、"
                              "客服专员（kefu_zhuanyuan）、客服专员（门市）（kefu_zhuanyuan_menshi）、客服主管（kefu_zhuguan）、"
                              "客服部经理（kefubu_jingli）、网店客服（wangdian_kefu）。\n")
     shown = run("forms", "show", "销售")
     assert shown.exit_code == 1
-    assert shown.stderr.startswith("Error: 未知的表单 \"销售\"。可用的表单：电话专员（dianhua_zhuanyuan）")
+    assert shown.stderr.startswith("错误：未知的表单 \"销售\"。可用的表单：电话专员（dianhua_zhuanyuan）")
 
 
 def test_unknown_input_name_is_a_usage_error(run):
     result = run("score", "电话专员", "in_info_mgt_sup=20")
     assert result.exit_code == 2
-    assert result.stderr == "Error: 表单 电话专员 没有输入 \"in_info_mgt_sup\"。是否应为 \"in_info_mgmt_sup\"？\n"
+    assert result.stderr == "错误：表单 电话专员 没有输入 \"in_info_mgt_sup\"。是否应为 \"in_info_mgmt_sup\"？\n"
     malformed = run("score", "电话专员", "in_info_mgmt_sup")
     assert malformed.exit_code == 2
-    assert malformed.stderr == "Error: 输入应写成 名称=值（如 in_leave=1），实际为 \"in_info_mgmt_sup\"。\n"
+    assert malformed.stderr == "错误：输入应写成 名称=值（如 in_leave=1），实际为 \"in_info_mgmt_sup\"。\n"
 
 
 def test_bad_input_value_names_the_input(run):
     result = run("score", "客服专员", "in_leave=abc")
     assert result.exit_code == 1
-    assert result.stderr == 'Error: in_leave：应为数字，实际为 "abc"。\n'
+    assert result.stderr == '错误：in_leave：应为数字，实际为 "abc"。\n'
 
 
 def test_version(run):

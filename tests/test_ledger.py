@@ -290,7 +290,7 @@ def test_cli_history_without_ledger(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     run = invoke("history", "E1")
     assert run.exit_code == 1
-    assert run.output == ("Error: 历史记录文件 xlkpi-ledger.sqlite 不存在。xlkpi collect 把它写在月份文件夹旁，"
+    assert run.output == ("错误：历史记录文件 xlkpi-ledger.sqlite 不存在。xlkpi collect 把它写在月份文件夹旁，"
                           "请用 --ledger 指定，例如 --ledger out/xlkpi-ledger.sqlite。\n")
     assert not (tmp_path / DEFAULT_LEDGER).exists()
 
@@ -301,7 +301,7 @@ def test_cli_history_unknown_employee(tmp_path):
         ledger.record_month("2026-01", [result("E1", 80)])
     run = invoke("history", "E9", "--ledger", path)
     assert run.exit_code == 1
-    assert run.output == f'Error: 历史记录 {path} 中没有工号 "E9" 的考核记录。\n'
+    assert run.output == f'错误：历史记录 {path} 中没有工号 "E9" 的考核记录。\n'
 
 
 def test_cli_history_not_a_ledger(tmp_path):
@@ -309,4 +309,4 @@ def test_cli_history_not_a_ledger(tmp_path):
     path.write_text("工号,姓名\n" * 50, encoding="utf-8")
     run = invoke("history", "E1", "--ledger", path)
     assert run.exit_code == 1
-    assert run.output.startswith(f"Error: {path} 不是 xlkpi 的历史记录文件")
+    assert run.output.startswith(f"错误：{path} 不是 xlkpi 的历史记录文件")

@@ -259,7 +259,7 @@ def test_collect_command_with_rules(month_dir, tmp_path):
     bad.write_text("rewards:\n  eligible:\n    min_group: many\n", encoding="utf-8")
     refused = run("collect", month_dir, "--rules", bad, "--out", tmp_path / "bad.xlsx")
     assert refused.exit_code == 1
-    assert refused.output == f"Error: {bad}:3: rewards.eligible.min_group [bad-value]: 应为不小于 1 的整数（人数），实际为 \"many\"。\n"
+    assert refused.output == f"错误：{bad}:3: rewards.eligible.min_group [bad-value]: 应为不小于 1 的整数（人数），实际为 \"many\"。\n"
     assert not (tmp_path / "bad.xlsx").exists()
 
 
@@ -295,7 +295,7 @@ def test_collect_twice(month_dir):
 
     again = run("collect", out, "--month", MONTH)
     assert again.exit_code == 2
-    assert again.stderr == f"Error: 汇总文件 {out / '2026-11_汇总.xlsx'} 已存在；如需替换，请加 --force。\n"
+    assert again.stderr == f"错误：汇总文件 {out / '2026-11_汇总.xlsx'} 已存在；如需替换，请加 --force。\n"
     assert ledger_rows() == first
 
     forced = run("collect", out, "--month", MONTH, "--force")

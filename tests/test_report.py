@@ -407,14 +407,14 @@ def test_cli_report(ledger, tmp_path):
         f"报表：{out}",
     ]
     again = run_cli("report", "2026", "--ledger", ledger, "--out", out)
-    assert (again.exit_code, again.output) == (2, f"Error: 报表文件 {out} 已存在；如需替换，请加 --force。\n")
+    assert (again.exit_code, again.output) == (2, f"错误：报表文件 {out} 已存在；如需替换，请加 --force。\n")
     assert run_cli("report", "2026", "--ledger", ledger, "--out", out, "--force").exit_code == 0
     default = run_cli("report", "2026-07..2026-09", "--ledger", ledger)
     assert default.exit_code == 0
     assert (ledger.parent / "2026-07至2026-09_期间汇总.xlsx").is_file()
     bad = run_cli("report", "2026-13", "--ledger", ledger)
     assert bad.exit_code == 2
-    assert bad.output == ('Error: 考核期间 "2026-13" 无效：应为季度（2026-Q4）、年度（2026）、月份区间（2026-07..2026-12）'
+    assert bad.output == ('错误：考核期间 "2026-13" 无效：应为季度（2026-Q4）、年度（2026）、月份区间（2026-07..2026-12）'
                           "或月份（2026-11）。\n")
     text = run_cli("report", "2026", "--ledger", ledger, "--out", tmp_path / "年度.txt")
     assert (text.exit_code, text.output) == (

@@ -186,4 +186,4 @@ def test_cli_rules_show(tmp_path):
     ]
     bad = run_cli("rules", "show", "--rules", tmp_path / "none.yaml")
     assert bad.exit_code == 1
-    assert bad.output == f"Error: {tmp_path / 'none.yaml'} [yaml-syntax]: 文件不存在。\n"
+    assert bad.output == f"错误：{tmp_path / 'none.yaml'} [yaml-syntax]: 文件不存在。\n"

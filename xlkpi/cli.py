@@ -1,9 +1,11 @@
 """The `xlkpi` command: forms, scoring and Excel helpers for HR clerks.
 
 Every command is a plain function registered on the `main` group. An
-`XlkpiError` raised anywhere below `main` is shown as `Error: <message>` on
+`XlkpiError` raised anywhere below `main` is shown as `错误：<message>` on
 stderr with the error's exit code (`CommandError`); a clerk never sees a
-Python traceback for a mistake xlkpi knows about. Messages are in Chinese.
+Python traceback for a mistake xlkpi knows about. Messages are in Chinese,
+click's own texts included (`clitexts`). A long command shows its progress with
+`click.progressbar` on a terminal, and nothing when its output goes elsewhere.
 
 To add a command, write a function and decorate it with `@main.command()`
 (or `@forms.command()` for a subcommand of `xlkpi forms`); raise
@@ -14,16 +16,20 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
+import sys
 import unicodedata
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
-from . import __version__
+from . import __version__, clitexts
 from .errors import ScoringError, UsageError, XlkpiError
 from .forms import check_form_file, get_form, known_forms, load_form, use_form_folders
 from .model import HEADER_LABELS, ROLE_LABELS
 from .periods import parse_month
+from .progress import reporting
 
 
 # --------------------------------------------------------------------- errors
@@ -35,11 +41,41 @@ class CommandError(click.ClickException):
         self.exit_code = getattr(error, "exit_code", 1)
 
 
-class XlkpiGroup(click.Group):
+clitexts.install()
+
+
+class ChineseParams:
+    """A command whose usage and help name every value in Chinese (`clitexts.metavar`)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("options_metavar", clitexts.OPTIONS_METAVAR)
+        super().__init__(*args, **kwargs)
+
+    def get_params(self, ctx):
+        params = super().get_params(ctx)
+        for param in params:
+            if not getattr(param, "is_flag", False):
+                param.metavar = clitexts.metavar(param.metavar or param.make_metavar(ctx))
+        return params
+
+
+class XlkpiCommand(ChineseParams, click.Command):
+    """A command of `xlkpi`: its help and usage in Chinese."""
+
+
+class XlkpiGroup(ChineseParams, click.Group):
     """A click group that turns every error of its commands into a Chinese message and an exit code:
     an `XlkpiError` as it is; an OS or library error explained (`errors.explain`); an unexpected
     error (a defect of xlkpi) explained too, its traceback written to a log file whose path the
-    message gives. A Python traceback never reaches the clerk."""
+    message gives. A Python traceback never reaches the clerk. Its commands and groups are
+    of the same kinds, so that every help and usage is in Chinese."""
+
+    command_class = XlkpiCommand
+    group_class = type  # a subgroup is an XlkpiGroup too
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("subcommand_metavar", clitexts.SUBCOMMAND_METAVAR)
+        super().__init__(*args, **kwargs)
 
     def invoke(self, ctx):
         try:
@@ -161,7 +197,7 @@ def forms(ctx):
 def forms_check(files):
     """检查表单定义文件（YAML），报告每个文件的全部问题。
 
-    每个问题一行，写到 stderr：`文件:行: 位置 [代码]: 说明`。
+    每个问题一行，写到错误输出：`文件:行: 位置 [代码]: 说明`。
     全部文件通过检查时退出码为 0，否则为 1。
     """
     check_files(files, check_form_file)
@@ -190,7 +226,7 @@ def check_files(files, check) -> None:
 def forms_show(form):
     """显示表单的输入（in_...）和结果（out_...）名称。
 
-    FORM 为表单 id（如 dianhua_zhuanyuan）、中文名（如 电话专员）或定义文件路径。
+    表单为表单 id（如 dianhua_zhuanyuan）、中文名（如 电话专员）或定义文件路径。
     """
     form = _resolve_form(form)
     click.echo(f"{form.name}（{form.id}）v{form.version}  {form.title}")
@@ -264,13 +300,13 @@ def _output_labels(form):
 # --------------------------------------------------------------------- score
 @main.command("score")
 @click.argument("form")
-@click.argument("values", nargs=-1, metavar="[NAME=VALUE]...")
+@click.argument("values", nargs=-1, metavar="[名称=值]...")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
 def score_command(form, values, as_json):
     """按表单计算一份填写的得分，列出全部结果（out_...）。
 
-    VALUE 按单元格中的写法填写，如 in_leave=0.5、in_fcr_actual=80%、in_duty=按要求完成。
-    未填写的输入视为空白；目标值（_target）未填写时取表单的默认值。
+    值按单元格中的写法填写，如 in_leave=0.5、in_fcr_actual=80%、in_duty=按要求完成。
+    未填写的输入视为空白；目标值（如 in_fcr_target）未填写时取表单的默认值。
     """
     from .scoring import score
 
@@ -301,8 +337,9 @@ def score_command(form, values, as_json):
 
 
 # --------------------------------------------------------------------- render
-def month_option(required: bool = False, default=None):
-    """The `--month YYYY-MM` option, checked as click checks a value."""
+def month_option(required: bool = False, default=None, when_left_out: str = ""):
+    """The `--month YYYY-MM` option, checked as click checks a value; `when_left_out` says which
+    month a command takes without it (its help says so)."""
 
     def check(ctx, param, value):
         if value is None:
@@ -313,7 +350,7 @@ def month_option(required: bool = False, default=None):
             raise click.BadParameter(str(error), ctx=ctx, param=param) from None
 
     return click.option("--month", required=required, default=default, callback=check,
-                        metavar="YYYY-MM", help="考核月份，例如 2026-11。")
+                        metavar="YYYY-MM", help=f"考核月份，例如 2026-11{when_left_out}。")
 
 
 @main.command("render")
@@ -353,23 +390,27 @@ def render_command(form_key, name, employee_id, department, month, appraiser, di
 
 
 # --------------------------------------------------------------------- the monthly batch
+@contextmanager
 def progress_bar(label: str):
-    """A progress callback drawing a bar on a terminal's stderr; None in CI or when piped."""
-    import os
-    import sys
-
+    """A progress callback (done, total) drawing `click.progressbar` on stderr while the block
+    runs; None when stderr is not a terminal (piped, redirected, a test), so nothing is written."""
     stream = sys.stderr
-    if os.environ.get("CI") or not stream.isatty():
-        return None
+    if not stream.isatty() or os.environ.get("TERM") == "dumb":
+        yield None
+        return
+    bars = []
 
     def show(done, total):
-        width = 30
-        filled = width * done // max(total, 1)
-        end = "\n" if done >= total else ""
-        stream.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}{end}")
-        stream.flush()
+        if not bars:
+            bars.append(click.progressbar(length=total, label=label, file=stream, width=30,
+                                          show_pos=True, show_eta=True).__enter__())
+        bars[0].update(done - bars[0].pos)
 
-    return show
+    try:
+        yield show
+    finally:
+        if bars:
+            bars[0].__exit__(None, None, None)
 
 
 PROBLEMS_PER_ECHO = 1000
@@ -389,7 +430,7 @@ def print_problems(problems) -> None:
 
 
 @main.command("generate")
-@month_option()
+@month_option(when_left_out="；不填则为本月")
 @click.option("--roster", type=click.Path(), default=None,
               help="名单文件（CSV 或 XLSX）；不填则用内置示例名单。")
 @click.option("--out", "out_dir", type=click.Path(), default="out", show_default=True,
@@ -404,8 +445,8 @@ def generate_command(month, roster, out_dir, dialect, jobs, force, pdf):
     """为名单上的每个人生成本月的空白考核表。"""
     from .batch import generate_month
 
-    report = generate_month(roster, month, out_dir, dialect=dialect, jobs=jobs, force=force,
-                            progress=progress_bar("生成"))
+    with progress_bar("生成考核表") as show:
+        report = generate_month(roster, month, out_dir, dialect=dialect, jobs=jobs, force=force, progress=show)
     for path in report.skipped:
         click.echo(f"已跳过（与生成时不同，可能已填写；未覆盖）：{path}")
     for path in report.backups:
@@ -442,7 +483,7 @@ def load_rules_option(rules_file):
 
 @main.command("collect")
 @click.argument("directory", type=click.Path())
-@month_option()
+@month_option(when_left_out="；不填则按文件夹名（如 2026-11），或表中记录最多的月份")
 @click.option("--out", type=click.Path(), default=None, help="汇总工作簿（默认：月份文件夹旁）。")
 @click.option("--ledger", type=click.Path(), default=None, help="历史记录文件（默认：月份文件夹旁）。")
 @click.option("--ranking", type=click.Choice(["dense", "competition"]), default=None,
@@ -461,8 +502,9 @@ def collect_command(directory, month, out, ledger, ranking, rewards, rules_file,
 
     amounts = None if rewards is None else parse_rewards(rewards)
     rules = load_rules_option(rules_file)
-    report = close_month(directory, month, out=out, ledger=ledger, ranking=ranking, rewards=amounts, rules=rules,
-                         reason=reason, force=force, jobs=jobs)
+    with progress_bar("读取考核表") as show, reporting(show):
+        report = close_month(directory, month, out=out, ledger=ledger, ranking=ranking, rewards=amounts,
+                             rules=rules, reason=reason, force=force, jobs=jobs)
     if report.recovered:
         click.echo(report.recovered)
     print_problems(report.problems)
@@ -531,7 +573,7 @@ def rules_group(ctx):
 @rules_group.command("check")
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
 def rules_check(files):
-    """检查规则文件，报告每个文件的全部问题（每个问题一行，写到 stderr）。"""
+    """检查规则文件，报告每个文件的全部问题（每个问题一行，写到错误输出）。"""
     from .rules import check_rules_file
 
     check_files(files, check_rules_file)

@@ -22,6 +22,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import progress
 from .errors import Problem, ScoringError, UsageError, explain, fault_problem, short_path
 from .forms import FOLDER_HINT, known_forms
 from .inputs import check_value, shown
@@ -443,6 +444,7 @@ def _read_each(directory, month: str | None, jobs: int | None, meanwhile=None, *
     for other in others:
         yield _other_format(other, _label(other, root, prefix))
     jobs = jobs or min(os.cpu_count() or 1, 4)
+    total = len(tasks)
     known_forms()  # loaded once here: the workers start as copies of this process where they can
     if jobs > 1 and len(tasks) >= 200:
         chunk = max(16, min(128, len(tasks) // (jobs * 8)))
@@ -451,12 +453,15 @@ def _read_each(directory, month: str | None, jobs: int | None, meanwhile=None, *
             del tasks  # every chunk is submitted and holds its own tasks until it is read
             if meanwhile is not None:
                 meanwhile()
-            yield from read
+            for done, result in enumerate(read, 1):
+                yield result
+                progress.report(done, total)
         return
     if meanwhile is not None:
         meanwhile()
-    for task in tasks:
+    for done, task in enumerate(tasks, 1):
         yield _read_packed(task)
+        progress.report(done, total)
 
 
 def _pack(appraisal, inputs: bool = True):

@@ -124,7 +124,7 @@ def test_a_full_disk_at_any_point_leaves_the_old_month(month, tmp_path, limit):
     now = state(folder.parent)
     assert agree(*now)
     if now == old:  # refused: said where and why, in Chinese
-        assert "Error: " in text and ("汇总表" in text or "历史记录" in text), text
+        assert "错误：" in text and ("汇总表" in text or "历史记录" in text), text
         assert "File too large" in text or "disk I/O error" in text, text
     assert run_cli("collect", folder, "--force", "--jobs", "1", *REASON).exit_code == 1  # and the re-run works
     assert agree(*state(folder.parent)) and state(folder.parent) != old

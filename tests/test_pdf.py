@@ -195,7 +195,7 @@ def test_paper_form_details(printed):
     sheet = openpyxl.load_workbook(printed.sources["dianhua_zhuanyuan", "blank"])[layout.sheet]
     col = next(index for index, column in enumerate(form.columns) if column.label == "目标值要求")
     behaviour = [entry.row for entry in layout.item_rows if entry.section.id == "behaviour"]
-    assert [sheet.cell(row + 1, col + 1).value for row in behaviour] == [BEHAVIOUR_TARGET] * 2
+    assert [sheet.cell(row + 1, col + 1).value.replace("\n", "") for row in behaviour] == [BEHAVIOUR_TARGET] * 2
 
 
 # ----------------------------------------------------------------- no Chinese font: no boxes

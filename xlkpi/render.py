@@ -569,19 +569,45 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+LINE_START_BANNED = "，、；。：,;）)》”"  # never the first character of a line
+
+
 def pack_clauses(text: str, width: float) -> str:
     """The clauses of `text` (its lines, as a definition writes them: `1、…6分；` a line) packed
     into as few lines as a column `width` characters wide shows without wrapping, in order; a
-    line break falls only between two clauses, so that no line begins with the end of a clause
-    (`，0分。`). A clause wider than the column keeps a line of its own and wraps there."""
+    line break falls between two clauses, so that no line begins with the end of a clause
+    (`，0分。`). A clause wider than the column is broken after its punctuation (，、；。：
+    and spaces); a piece still wider than the column fills its lines character by character,
+    never starting a line with a closing mark (LINE_START_BANNED). Every line fits the column,
+    so that no program wraps the cell on its own."""
     usable = _usable(width)
     lines = []
     for clause in text.split("\n"):
-        if lines and display_width(lines[-1] + clause) <= usable:
-            lines[-1] += clause
-        else:
-            lines.append(clause)
+        fits = display_width(clause) <= usable
+        pieces = [clause] if fits else re.findall(r"[^，、；。：,;\s]*[，、；。：,;\s]*", clause)
+        for index, piece in enumerate(filter(None, pieces)):
+            joins = lines and (index > 0 or fits)  # a long clause starts a line of its own
+            if joins and display_width(lines[-1] + piece) <= usable:
+                lines[-1] += piece
+            elif display_width(piece) <= usable:
+                lines.append(piece)
+            else:
+                _fill(lines, piece, usable, joins)
     return "\n".join(lines)
+
+
+def _fill(lines: list, piece: str, usable: float, joins: bool) -> None:
+    """Add `piece` to `lines` character by character, each line filled to `usable`."""
+    if not joins:
+        lines.append("")
+    for char in piece:
+        if display_width(lines[-1] + char) <= usable:
+            lines[-1] += char
+        elif char in LINE_START_BANNED and len(lines[-1]) > 1:
+            lines.append(lines[-1][-1] + char)  # the mark goes down with the character before it
+            lines[-2] = lines[-2][:-1]
+        else:
+            lines.append(char)
 
 
 def _usable(width: float) -> float:

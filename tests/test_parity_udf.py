@@ -23,7 +23,7 @@ from formulas.tokens.operand import XlError
 import xlkpi
 from xlkpi.layout import CONF_SHEET, build_layout
 from xlkpi.render import MACRO_CONTENT_TYPE, XLSX_CONTENT_TYPE, Employee, build_workbook
-from xlkpi.scoring import excel_round
+from xlkpi.scoring import WRONG_ENTRY, excel_round
 from xlkpi.udfs import KPI_BAND, KPI_DEDUCT, KPI_GRADE, KPI_RATERS
 
 from . import udf_engine
@@ -145,9 +145,10 @@ def test_a_wrong_entry_shows_as_wrong_without_a_kpi_call(books):
     assert values["out_status"] == "未完成：10 项未填，1 项填写有误"
 
 
-def test_an_error_typed_into_an_input_is_passed_on_not_blanked(books):
+def test_an_error_typed_into_an_input_is_shown_wrong_not_blanked(books):
+    """An error in an input is an entry the sheet refuses (as collect does): 填写有误, never blank."""
     values = books["kefu_zhuanyuan"].calculate({"in_attendance": "#N/A"})
-    assert values["out_attendance"] == "#N/A"
+    assert values["out_attendance"] == WRONG_ENTRY
 
 
 def test_round_tie_rounds_as_excel(books):

@@ -418,13 +418,13 @@ def test_cli_report(ledger, tmp_path):
                           "或月份（2026-11）。\n")
     text = run_cli("report", "2026", "--ledger", ledger, "--out", tmp_path / "年度.txt")
     assert (text.exit_code, text.output) == (
-        2, "Error: 报表文件名应以 .xlsx 结尾，实际为 年度.txt；例如 --out 2026-Q4_期间汇总.xlsx。\n")
+        2, "错误：报表文件名应以 .xlsx 结尾，实际为 年度.txt；例如 --out 2026-Q4_期间汇总.xlsx。\n")
     assert not (tmp_path / "年度.txt").exists()
     # a folder that cannot be made (a file is in its way): the file named, the reason in Chinese
     (tmp_path / "文件").write_text("")
     blocked = run_cli("report", "2026", "--ledger", ledger, "--out", tmp_path / "文件" / "年度.xlsx")
     assert blocked.exit_code == 1
-    assert blocked.output.startswith(f"Error: 写入报表失败：{tmp_path / '文件' / '年度.xlsx'}：")
+    assert blocked.output.startswith(f"错误：写入报表失败：{tmp_path / '文件' / '年度.xlsx'}：")
     assert "FileExistsError" in blocked.output or "NotADirectoryError" in blocked.output
 
 

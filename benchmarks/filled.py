@@ -3,7 +3,7 @@
 Typing values into thousands of workbooks with openpyxl would take minutes. Instead each form is
 rendered once for the month with a distinct marker in every input (a number such as 987654003 in
 a numeric input, a text such as `@@IN-007@@` in a choice input), and each filled workbook is the
-stamped template (`xlkpi.stamp.Template`) with the markers replaced by the values typed: numbers
+stamped template (`xlkpi.workbook.stamp.Template`) with the markers replaced by the values typed: numbers
 as numbers, choices as text, exactly the cells a clerk fills in Excel. The formulas are the
 template's, with no cached results, as in any workbook Python writes.
 """
@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import random
 
-from xlkpi.forms import get_form
-from xlkpi.render import Employee, render_bytes
-from xlkpi.sampling import random_filling
-from xlkpi.stamp import PLACEHOLDERS, Template, xml_text
+from xlkpi.forms.definitions import get_form
+from xlkpi.rules.sampling import random_filling
+from xlkpi.workbook.render import Employee, render_bytes
+from xlkpi.workbook.stamp import PLACEHOLDERS, Template, xml_text
 
 _NUMBER_MARK = 987654000
 

@@ -83,7 +83,7 @@ def make_month(work: Path, count: int) -> Path:
 def bomb(month_dir: Path, how_many: int, size: int) -> list:
     """Turn `how_many` workbooks of the month into zip bombs of `size` inflated bytes."""
     from tests.faults.workbooks import inflate_bomb, sheet_part
-    from xlkpi.reader import WorkbookReader
+    from xlkpi.workbook.reader import WorkbookReader
 
     bombed = []
     for path in sorted(month_dir.rglob("*.xlsx"))[:how_many]:

@@ -21,11 +21,11 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from xlkpi.errors import ScoringError
-from xlkpi.formulas import FormulaWriter
-from xlkpi.layout import a1, build_layout, col_letter
-from xlkpi.render import input_validation, levels_text
-from xlkpi.scoring import score
+from xlkpi.base.errors import ScoringError
+from xlkpi.rules.scoring import score
+from xlkpi.workbook.formulas import FormulaWriter
+from xlkpi.workbook.layout import a1, build_layout, col_letter
+from xlkpi.workbook.render import input_validation, levels_text
 
 THIN = Side(style="thin")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -198,7 +198,7 @@ def build_workbook(form, name: str, employee_id: str, department: str, month: st
 
 def collect_files(paths, summary_path) -> int:
     """Read each workbook with openpyxl, score it with `xlkpi.score`, write a summary; returns the rows."""
-    from xlkpi.forms import builtin_forms
+    from xlkpi.forms.definitions import builtin_forms
 
     forms = builtin_forms()
     rows = []

@@ -40,10 +40,10 @@ def fill_month(roster: Path, out: Path, month: str, seed: int, *, changed=None) 
     """Every employee's workbook of `month`, filled at random (one in ten partly blank); with
     `changed` (a set of employee ids), only those, filled again with other values. Returns how many."""
     from benchmarks.filled import FilledTemplate
-    from xlkpi.batch import workbook_path
-    from xlkpi.forms import get_form
-    from xlkpi.roster import read_roster
-    from xlkpi.sampling import random_filling
+    from xlkpi.forms.definitions import get_form
+    from xlkpi.month.batch import workbook_path
+    from xlkpi.month.roster import read_roster
+    from xlkpi.rules.sampling import random_filling
 
     entries, _ = read_roster(roster)
     rng = random.Random(seed)
@@ -66,9 +66,9 @@ def fill_month(roster: Path, out: Path, month: str, seed: int, *, changed=None) 
 
 
 def measure(count: int, work: Path, log) -> dict:
-    from xlkpi.monthly import close_month
-    from xlkpi.report import period_report
-    from xlkpi.report_book import report_bytes
+    from xlkpi.month.monthly import close_month
+    from xlkpi.month.report import period_report
+    from xlkpi.month.report_book import report_bytes
 
     roster = work / "roster.csv"
     write_roster(roster, count)
@@ -86,7 +86,7 @@ def measure(count: int, work: Path, log) -> dict:
         log(f"  {month}: filled {filled:.1f} s, closed {seconds:.1f} s, ledger {ledger.stat().st_size / 1e6:.1f} MB")
     size_before = ledger.stat().st_size
     # an appeal round: one workbook in a hundred of November filled again, the month collected again
-    from xlkpi.roster import read_roster
+    from xlkpi.month.roster import read_roster
 
     entries, _ = read_roster(roster)
     changed = {entry.employee_id for entry in entries[::100]}
@@ -94,7 +94,7 @@ def measure(count: int, work: Path, log) -> dict:
     started = time.perf_counter()
     again = close_month(out / "2026-11", "2026-11", jobs=2, force=True, reason="申诉复核：基准测试")
     recollect = time.perf_counter() - started
-    from xlkpi.ledger import CORRECTION
+    from xlkpi.month.ledger import CORRECTION
 
     corrections = len(again.record.of_kind(CORRECTION))
     updates = len(again.record.changes) - corrections

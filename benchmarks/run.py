@@ -75,7 +75,7 @@ def xlkpi_command() -> list:
     if beside.is_file() and os.access(beside, os.X_OK):
         return [str(beside)]
     found = shutil.which("xlkpi")
-    return [found] if found else [sys.executable, "-c", "from xlkpi.cli import main; main()"]
+    return [found] if found else [sys.executable, "-c", "from xlkpi.app.cli import main; main()"]
 
 
 def compile_package() -> None:
@@ -104,9 +104,9 @@ def write_floor(folder: Path, data: bytes, count: int) -> float:
 def fill_half(roster: Path, out: Path, seed: int = 7) -> int:
     """Fill every second employee's workbook with random values (see `filled.py`); returns how many."""
     from benchmarks.filled import FilledTemplate, fillings
-    from xlkpi.batch import workbook_path
-    from xlkpi.forms import get_form
-    from xlkpi.roster import read_roster
+    from xlkpi.forms.definitions import get_form
+    from xlkpi.month.batch import workbook_path
+    from xlkpi.month.roster import read_roster
 
     entries, _ = read_roster(roster)
     templates, values = {}, {}
@@ -181,9 +181,9 @@ def measure_size(count: int, work: Path, *, repeat: int, sample: int, log, split
 
     # the openpyxl loops, on a sample
     from benchmarks.openpyxl_baseline import build_workbook, collect_files
-    from xlkpi.batch import workbook_path
-    from xlkpi.forms import get_form
-    from xlkpi.roster import read_roster
+    from xlkpi.forms.definitions import get_form
+    from xlkpi.month.batch import workbook_path
+    from xlkpi.month.roster import read_roster
 
     entries, _ = read_roster(roster)
     step = max(1, len(entries) // sample)
@@ -226,16 +226,16 @@ def _per_item(function, items, repeat: int = 3) -> float:
 def measure_split(roster: Path, out: Path, work: Path, log, sample: int = 2000) -> dict:
     """Milliseconds per workbook of each step, measured in this process on one core, and the
     seconds of the steps `xlkpi collect` runs once for the whole month."""
-    from xlkpi import monthly
-    from xlkpi.batch import workbook_path
-    from xlkpi.collect import collect_month, read_appraisal
-    from xlkpi.forms import get_form
-    from xlkpi.ledger import Ledger
-    from xlkpi.reader import WorkbookReader
-    from xlkpi.roster import read_roster
-    from xlkpi.safe_write import write_atomic, write_new
-    from xlkpi.render import form_template
-    from xlkpi.summary import summary_bytes
+    from xlkpi.base.safe_write import write_atomic, write_new
+    from xlkpi.forms.definitions import get_form
+    from xlkpi.month import monthly
+    from xlkpi.month.batch import workbook_path
+    from xlkpi.month.collect import collect_month, read_appraisal
+    from xlkpi.month.ledger import Ledger
+    from xlkpi.month.roster import read_roster
+    from xlkpi.month.summary import summary_bytes
+    from xlkpi.workbook.reader import WorkbookReader
+    from xlkpi.workbook.render import form_template
 
     entries, _ = read_roster(roster)
     entries = entries[:sample]
@@ -325,9 +325,9 @@ def measure_engine(rows: int, log) -> dict:
     import numpy as np
     import pandas as pd
 
-    from xlkpi.forms import get_form
-    from xlkpi.sampling import random_filling
-    from xlkpi.vectorized import score_frame
+    from xlkpi.forms.definitions import get_form
+    from xlkpi.rules.sampling import random_filling
+    from xlkpi.rules.vectorized import score_frame
 
     rng = random.Random(11)
     results = {}
@@ -350,7 +350,7 @@ def measure_engine(rows: int, log) -> dict:
 
 def measure_kpi_band(log) -> dict:
     """Microseconds per scalar KPI_BAND call, and per cell of one call on a 1,000-cell range."""
-    from xlkpi.udfs import KPI_BAND
+    from xlkpi.excel.udfs import KPI_BAND
 
     thresholds, scores = [[0.95, 0.9, 0.85, 0.8]], [[20, 15, 10, 5]]
     values = [0.5 + (i % 97) / 100 for i in range(1000)]
@@ -487,7 +487,7 @@ def report(facts: dict, sizes: list, engine: dict, band: dict, *, repeat: int, w
                            ("create (plain)", "floor: create the file (open, write, close)"),
                            ("read file", "collect: read the file's bytes"),
                            ("inflate parts", "collect: inflate its sheets and shared strings (zlib)"),
-                           ("read cells", "collect: open, inflate and read the named cells (xlkpi.reader)"),
+                           ("read cells", "collect: open, inflate and read the named cells (xlkpi.workbook.reader)"),
                            ("read + check + score", "collect: read, check every input, score, find problems")):
             lines.append(f"| {label} | {split[key] * 1000:.3f} |")
         lines.append("")

@@ -1,10 +1,10 @@
 Attribute VB_Name = "xlkpi_ribbon"
-'The buttons of the xlkpi tab. Each one's tag names an action of xlkpi.excel.glue,
+'The buttons of the xlkpi tab. Each one's tag names an action of xlkpi.app.glue,
 'which xlwings' RunPython runs in Python.
 Option Explicit
 
 Public Function XlkpiCommand(action As String) As String
-    XlkpiCommand = "import xlkpi.excel.glue as glue; glue.run('" & action & "')"
+    XlkpiCommand = "import xlkpi.app.glue as glue; glue.run('" & action & "')"
 End Function
 
 Public Sub XlkpiButton(control As Object)

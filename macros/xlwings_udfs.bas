@@ -4,10 +4,10 @@ Attribute VB_Name = "xlwings_udfs"
 Function KPI_ACHIEVE(actual, target, Optional lower_is_better, Optional cap)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        KPI_ACHIEVE = XLPy.CallUDF("xlkpi.udfs", "KPI_ACHIEVE", Array(actual, target, lower_is_better, cap), ThisWorkbook, Application.Caller)
+        KPI_ACHIEVE = XLPy.CallUDF("xlkpi.excel.udfs", "KPI_ACHIEVE", Array(actual, target, lower_is_better, cap), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        KPI_ACHIEVE = XLPy.CallUDF("xlkpi.udfs", "KPI_ACHIEVE", Array(actual, target, lower_is_better, cap))
+        KPI_ACHIEVE = XLPy.CallUDF("xlkpi.excel.udfs", "KPI_ACHIEVE", Array(actual, target, lower_is_better, cap))
         Exit Function
     #End If
 failed:
@@ -17,10 +17,10 @@ End Function
 Function KPI_BAND(value, thresholds, scores, Optional lower_is_better, Optional else_score)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        KPI_BAND = XLPy.CallUDF("xlkpi.udfs", "KPI_BAND", Array(value, thresholds, scores, lower_is_better, else_score), ThisWorkbook, Application.Caller)
+        KPI_BAND = XLPy.CallUDF("xlkpi.excel.udfs", "KPI_BAND", Array(value, thresholds, scores, lower_is_better, else_score), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        KPI_BAND = XLPy.CallUDF("xlkpi.udfs", "KPI_BAND", Array(value, thresholds, scores, lower_is_better, else_score))
+        KPI_BAND = XLPy.CallUDF("xlkpi.excel.udfs", "KPI_BAND", Array(value, thresholds, scores, lower_is_better, else_score))
         Exit Function
     #End If
 failed:
@@ -30,10 +30,10 @@ End Function
 Function KPI_BLEND(performance, behaviour, Optional performance_weight)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        KPI_BLEND = XLPy.CallUDF("xlkpi.udfs", "KPI_BLEND", Array(performance, behaviour, performance_weight), ThisWorkbook, Application.Caller)
+        KPI_BLEND = XLPy.CallUDF("xlkpi.excel.udfs", "KPI_BLEND", Array(performance, behaviour, performance_weight), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        KPI_BLEND = XLPy.CallUDF("xlkpi.udfs", "KPI_BLEND", Array(performance, behaviour, performance_weight))
+        KPI_BLEND = XLPy.CallUDF("xlkpi.excel.udfs", "KPI_BLEND", Array(performance, behaviour, performance_weight))
         Exit Function
     #End If
 failed:
@@ -43,10 +43,10 @@ End Function
 Function KPI_DEDUCT(count, points_each, max_points, Optional floor)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        KPI_DEDUCT = XLPy.CallUDF("xlkpi.udfs", "KPI_DEDUCT", Array(count, points_each, max_points, floor), ThisWorkbook, Application.Caller)
+        KPI_DEDUCT = XLPy.CallUDF("xlkpi.excel.udfs", "KPI_DEDUCT", Array(count, points_each, max_points, floor), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        KPI_DEDUCT = XLPy.CallUDF("xlkpi.udfs", "KPI_DEDUCT", Array(count, points_each, max_points, floor))
+        KPI_DEDUCT = XLPy.CallUDF("xlkpi.excel.udfs", "KPI_DEDUCT", Array(count, points_each, max_points, floor))
         Exit Function
     #End If
 failed:
@@ -56,10 +56,10 @@ End Function
 Function KPI_GRADE(total, Optional thresholds, Optional labels)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        KPI_GRADE = XLPy.CallUDF("xlkpi.udfs", "KPI_GRADE", Array(total, thresholds, labels), ThisWorkbook, Application.Caller)
+        KPI_GRADE = XLPy.CallUDF("xlkpi.excel.udfs", "KPI_GRADE", Array(total, thresholds, labels), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        KPI_GRADE = XLPy.CallUDF("xlkpi.udfs", "KPI_GRADE", Array(total, thresholds, labels))
+        KPI_GRADE = XLPy.CallUDF("xlkpi.excel.udfs", "KPI_GRADE", Array(total, thresholds, labels))
         Exit Function
     #End If
 failed:
@@ -69,10 +69,10 @@ End Function
 Function KPI_LEVEL(level, Optional points_per_level)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        KPI_LEVEL = XLPy.CallUDF("xlkpi.udfs", "KPI_LEVEL", Array(level, points_per_level), ThisWorkbook, Application.Caller)
+        KPI_LEVEL = XLPy.CallUDF("xlkpi.excel.udfs", "KPI_LEVEL", Array(level, points_per_level), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        KPI_LEVEL = XLPy.CallUDF("xlkpi.udfs", "KPI_LEVEL", Array(level, points_per_level))
+        KPI_LEVEL = XLPy.CallUDF("xlkpi.excel.udfs", "KPI_LEVEL", Array(level, points_per_level))
         Exit Function
     #End If
 failed:
@@ -82,10 +82,10 @@ End Function
 Function KPI_RATERS(scores, weights)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        KPI_RATERS = XLPy.CallUDF("xlkpi.udfs", "KPI_RATERS", Array(scores, weights), ThisWorkbook, Application.Caller)
+        KPI_RATERS = XLPy.CallUDF("xlkpi.excel.udfs", "KPI_RATERS", Array(scores, weights), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        KPI_RATERS = XLPy.CallUDF("xlkpi.udfs", "KPI_RATERS", Array(scores, weights))
+        KPI_RATERS = XLPy.CallUDF("xlkpi.excel.udfs", "KPI_RATERS", Array(scores, weights))
         Exit Function
     #End If
 failed:
@@ -95,10 +95,10 @@ End Function
 Function KPI_WEIGHTED(scores, weights)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        KPI_WEIGHTED = XLPy.CallUDF("xlkpi.udfs", "KPI_WEIGHTED", Array(scores, weights), ThisWorkbook, Application.Caller)
+        KPI_WEIGHTED = XLPy.CallUDF("xlkpi.excel.udfs", "KPI_WEIGHTED", Array(scores, weights), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        KPI_WEIGHTED = XLPy.CallUDF("xlkpi.udfs", "KPI_WEIGHTED", Array(scores, weights))
+        KPI_WEIGHTED = XLPy.CallUDF("xlkpi.excel.udfs", "KPI_WEIGHTED", Array(scores, weights))
         Exit Function
     #End If
 failed:

@@ -3,8 +3,8 @@ run the tests that guard it, and report every bug they did not notice (a survivi
 
     pip install -e '.[mutation]'
     python scripts/mutation.py                       # the rules, emitter, reader and collect
-    python scripts/mutation.py xlkpi/udfs.py         # any module: its tests are found by name
-    python scripts/mutation.py xlkpi/udfs.py --tests tests/test_udfs.py tests/test_parity_udf.py
+    python scripts/mutation.py xlkpi/excel/udfs.py         # any module: its tests are found by name
+    python scripts/mutation.py xlkpi/excel/udfs.py --tests tests/test_udfs.py tests/test_parity_udf.py
     python scripts/mutation.py --jobs 2 --out mutation-report
     python scripts/mutation.py --named               # the five mutants of issue 15, each by hand
 
@@ -36,21 +36,21 @@ ROOT = Path(__file__).resolve().parent.parent
 # module → the tests that guard it (a module not listed: tests/test_<name>.py and any test
 # file that imports it by name)
 GUARDS = {  # fastest first: a run stops at its first failure
-    "xlkpi/scoring.py": ["tests/test_scoring.py", "tests/test_scoring_more_forms.py", "tests/test_boundaries.py",
+    "xlkpi/rules/scoring.py": ["tests/test_scoring.py", "tests/test_scoring_more_forms.py", "tests/test_boundaries.py",
                          "tests/test_vectorized.py"],
-    "xlkpi/cellvalues.py": ["tests/test_cellvalues.py", "tests/test_udfs.py", "tests/test_scoring.py"],
-    "xlkpi/inputs.py": ["tests/test_inputs.py", "tests/test_scoring.py", "tests/test_scoring_more_forms.py",
+    "xlkpi/rules/cellvalues.py": ["tests/test_cellvalues.py", "tests/test_udfs.py", "tests/test_scoring.py"],
+    "xlkpi/rules/inputs.py": ["tests/test_inputs.py", "tests/test_scoring.py", "tests/test_scoring_more_forms.py",
                         "tests/test_monthly_roundtrip.py"],
-    "xlkpi/formulas.py": ["tests/test_render.py", "tests/test_parity_udf.py", "tests/test_parity_libreoffice.py"],
+    "xlkpi/workbook/formulas.py": ["tests/test_render.py", "tests/test_parity_udf.py", "tests/test_parity_libreoffice.py"],
     **{module: ["tests/test_reader.py", "tests/test_collect_files.py", "tests/test_monthly_roundtrip.py"]
-       for module in ("xlkpi/reader.py", "xlkpi/zip_package.py", "xlkpi/plain_xml.py", "xlkpi/workbook_part.py",
-                      "xlkpi/shared_strings.py")},
-    "xlkpi/collect.py": ["tests/test_collect_files.py", "tests/test_header_texts.py", "tests/test_monthly_roundtrip.py",
+       for module in ("xlkpi/workbook/reader.py", "xlkpi/workbook/zip_package.py", "xlkpi/workbook/plain_xml.py", "xlkpi/workbook/workbook_part.py",
+                      "xlkpi/workbook/shared_strings.py")},
+    "xlkpi/month/collect.py": ["tests/test_collect_files.py", "tests/test_header_texts.py", "tests/test_monthly_roundtrip.py",
                          "tests/test_reader.py"],
 }
-DEFAULT_MODULES = ["xlkpi/formulas.py", "xlkpi/reader.py", "xlkpi/scoring.py", "xlkpi/collect.py",
-                   "xlkpi/inputs.py", "xlkpi/zip_package.py", "xlkpi/workbook_part.py", "xlkpi/plain_xml.py",
-                   "xlkpi/cellvalues.py", "xlkpi/shared_strings.py"]  # the longest first
+DEFAULT_MODULES = ["xlkpi/workbook/formulas.py", "xlkpi/workbook/reader.py", "xlkpi/rules/scoring.py", "xlkpi/month/collect.py",
+                   "xlkpi/rules/inputs.py", "xlkpi/workbook/zip_package.py", "xlkpi/workbook/workbook_part.py", "xlkpi/workbook/plain_xml.py",
+                   "xlkpi/rules/cellvalues.py", "xlkpi/workbook/shared_strings.py"]  # the longest first
 
 EXCLUDED_OPERATORS = [
     r"core/ReplaceBinaryOperator_.*_(FloorDiv|Mod|Pow|RShift|LShift|BitOr|BitAnd|BitXor)$",
@@ -68,23 +68,23 @@ EXCLUDED_OPERATORS = [
 
 # module → environment for its test runs: the LibreOffice parity test with its boundary fillings
 # and no random ones (a mutant that a random filling alone would catch is caught by a boundary one)
-ENVIRONMENT = {"xlkpi/formulas.py": {"XLKPI_PARITY_RANDOM": "0", "CI": "true"}}
+ENVIRONMENT = {"xlkpi/workbook/formulas.py": {"XLKPI_PARITY_RANDOM": "0", "CI": "true"}}
 
 # the five faults issue 15 found the suite blind to: (what, file, text, replacement, tests)
 NAMED = [
-    ("collect reads xlkpi's own backups (<name>.bak-1.xlsx)", "xlkpi/collect.py",
+    ("collect reads xlkpi's own backups (<name>.bak-1.xlsx)", "xlkpi/month/collect.py",
      " or _BACKUP.search(stem):", ":", ["tests/test_collect_files.py"]),
-    ("to_number computes '74.99%' as 74.99 / 100 in binary", "xlkpi/cellvalues.py",
+    ("to_number computes '74.99%' as 74.99 / 100 in binary", "xlkpi/rules/cellvalues.py",
      "result = float(number / 100 if percent else number)", "result = float(number) / 100 if percent else float(number)",
      ["tests/test_cellvalues.py"]),
-    ("thousands separators no longer read ('8,970')", "xlkpi/cellvalues.py",
+    ("thousands separators no longer read ('8,970')", "xlkpi/rules/cellvalues.py",
      "    if _GROUPED.fullmatch(text):\n        text = text.replace(\",\", \"\")\n", "", ["tests/test_cellvalues.py"]),
-    ("the _xHHHH_ escape of stamped texts handles upper-case hex only", "xlkpi/stamp.py",
+    ("the _xHHHH_ escape of stamped texts handles upper-case hex only", "xlkpi/workbook/stamp.py",
      'r"_(?=x[0-9A-Fa-f]{4}_)"', 'r"_(?=x[0-9A-F]{4}_)"', ["tests/test_stamp.py"]),
-    ("a grade boundary in the formula emitter: >= written as >", "xlkpi/formulas.py",
+    ("a grade boundary in the formula emitter: >= written as >", "xlkpi/workbook/formulas.py",
      'op = "<=" if lower_is_better else ">="', 'op = "<=" if lower_is_better else ">"',
      ["tests/test_parity_libreoffice.py"]),
-    ("a lower-is-better band in the formula emitter: <= written as <", "xlkpi/formulas.py",
+    ("a lower-is-better band in the formula emitter: <= written as <", "xlkpi/workbook/formulas.py",
      'op = "<=" if lower_is_better else ">="', 'op = "<" if lower_is_better else ">="',
      ["tests/test_parity_libreoffice.py"]),
 ]
@@ -221,7 +221,7 @@ def summarise(module: str, dump: str, seconds: float) -> dict:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("modules", nargs="*", default=DEFAULT_MODULES, help="modules to mutate (xlkpi/scoring.py)")
+    parser.add_argument("modules", nargs="*", default=DEFAULT_MODULES, help="modules to mutate (xlkpi/rules/scoring.py)")
     parser.add_argument("--tests", nargs="+", help="test files to run against each mutant (default: the module's guards)")
     parser.add_argument("--jobs", type=int, default=2, help="modules mutated at once")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds a test run may take before the mutant counts as killed")

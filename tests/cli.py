@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from xlkpi.cli import main
+from xlkpi.app.cli import main
 
 
 def run_cli(*args):

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from xlkpi.libreoffice import find_soffice
+from xlkpi.office.libreoffice import find_soffice
 
 
 @pytest.fixture(scope="session")

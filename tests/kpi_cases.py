@@ -3,7 +3,7 @@
 Each `Case` holds a function's arguments as plain numbers (None for a blank, a list
 for a range argument) and the expected result from the scoring primitive the
 function wraps: a value, None for a blank, or ("error", code) where the primitive
-refuses (the code as the module docstring of `xlkpi.udfs` assigns it). The
+refuses (the code as the module docstring of `xlkpi.excel.udfs` assigns it). The
 boundaries come from the built-in forms' definitions: every band threshold (at it and
 just either side), every grade threshold, where a deduction reaches its floor, every
 level, a target met exactly; the random cases are seeded. `classic_arguments` and
@@ -17,8 +17,8 @@ import random
 from dataclasses import dataclass
 
 import xlkpi
-from xlkpi import scoring
-from xlkpi.errors import ScoringError
+from xlkpi.base.errors import ScoringError
+from xlkpi.rules import scoring
 
 from .xlwings_classic import MISSING, ComRange
 

@@ -3,7 +3,7 @@
 `run_in_pyodide` runs the generated `main.py` in Pyodide (the npm package `pyodide`,
 pinned in `tests/lite/package.json`, offline under Node) in one Node process for
 any number of calls. `lite_functions` gives the same module, and a copy of
-`xlkpi.udfs` itself, decorated by the stand-in in CPython, as Office.js runs them
+`xlkpi.excel.udfs` itself, decorated by the stand-in in CPython, as Office.js runs them
 (`OFFICE_JS`), so that the two interpreters and the two sources can be compared.
 The stand-in (`tests/lite/lite_xlwings.py`) is an emulation of what Lite does
 around a call; what it emulates is said there.
@@ -80,7 +80,7 @@ def load_standin():
 
 @contextmanager
 def lite_functions(main_source: str):
-    """(stand-in, the generated module, a copy of xlkpi.udfs), both decorated by the stand-in
+    """(stand-in, the generated module, a copy of xlkpi.excel.udfs), both decorated by the stand-in
     and set to run as in Office.js; `sys.modules` is as before on exit."""
     standin = load_standin()
     saved = sys.modules.get("xlwings")
@@ -88,7 +88,7 @@ def lite_functions(main_source: str):
     try:
         generated = type(sys)("xlkpi_lite_main")
         exec(compile(main_source, "main.py", "exec"), generated.__dict__)  # noqa: S102 - our own generated code
-        spec = importlib.util.find_spec("xlkpi.udfs")
+        spec = importlib.util.find_spec("xlkpi.excel.udfs")
         source = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(source)
     finally:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import openpyxl
 import python_calamine
 
-from xlkpi.layout import build_layout
-from xlkpi.scoring import WRONG_ENTRY, excel_round
+from xlkpi.rules.scoring import WRONG_ENTRY, excel_round
+from xlkpi.workbook.layout import build_layout
 
 
 def defined_cells(path) -> dict:

@@ -20,7 +20,8 @@ from xml.etree import ElementTree
 import pytest
 from openxml_audit import OpenXmlValidator
 
-from xlkpi.excel import glue, ribbon
+from xlkpi.app import glue
+from xlkpi.excel import ribbon
 from xlkpi.excel.addin import ADDIN_CONTENT_TYPE, build_addin
 
 from . import vba_expected

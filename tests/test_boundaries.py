@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 import xlkpi
-from xlkpi.forms import load_form
-from xlkpi.inputs import check_value
-from xlkpi.sampling import Boundary, boundary_fillings
+from xlkpi.forms.definitions import load_form
+from xlkpi.rules.inputs import check_value
+from xlkpi.rules.sampling import Boundary, boundary_fillings
 
 FORMS = sorted(xlkpi.builtin_forms())
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import pytest
 
-from xlkpi.cellvalues import NotANumber, is_blank, normalize_text, to_number, to_numbers
+from xlkpi.rules.cellvalues import NotANumber, is_blank, normalize_text, to_number, to_numbers
 
 NBSP = "\u00a0"
 IDEOGRAPHIC_SPACE = "\u3000"  # the full-width space of Chinese input methods
@@ -108,7 +108,7 @@ def test_percentages_are_divided_in_decimal(typed, expected, bits, binary):
 
 def test_a_typed_percentage_equals_the_threshold_it_names():
     """A custom threshold of 33.3%: typed as text it reaches the band, as typed into Excel."""
-    from xlkpi.scoring import band_score
+    from xlkpi.rules.scoring import band_score
 
     assert band_score(to_number("33.3%"), [0.333], [10], else_score=0) == 10
     assert band_score(to_number("74.99%"), [0.7499], [10], else_score=0) == 10

@@ -21,7 +21,7 @@ from pathlib import Path
 import click
 import pytest
 
-from xlkpi.cli import main
+from xlkpi.app.cli import main
 
 from .cli import run_cli
 
@@ -117,7 +117,7 @@ def on_a_terminal(*args, cwd) -> str:
     """Run `xlkpi ARGS...` with its output on a pseudo-terminal, as a clerk's window; what it showed."""
     leader, follower = pty.openpty()
     env = {**os.environ, "TERM": "xterm", "COLUMNS": "100"}
-    process = subprocess.Popen([sys.executable, "-c", "from xlkpi.cli import main; main(prog_name='xlkpi')",
+    process = subprocess.Popen([sys.executable, "-c", "from xlkpi.app.cli import main; main(prog_name='xlkpi')",
                                 *map(str, args)], stdin=follower,
                                stdout=follower, stderr=follower, cwd=cwd, env=env, close_fds=True)
     os.close(follower)

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from xlkpi.collect import collect_month, find_workbooks
-from xlkpi.ledger import Ledger
+from xlkpi.month.collect import collect_month, find_workbooks
+from xlkpi.month.ledger import Ledger
 
 from .cli import run_cli
 from .filling import fill_workbook
@@ -115,7 +115,7 @@ def month_dir(tmp_path_factory) -> Path:
 
 def collect_month_values(path: Path) -> dict:
     """The inputs typed into the workbook at `path` (read alone, in a folder of its own)."""
-    from xlkpi.collect import read_appraisal
+    from xlkpi.month.collect import read_appraisal
 
     appraisal, _ = read_appraisal(path, month=MONTH)
     return {name: value for name, value in appraisal.inputs.items() if value is not None}
@@ -162,7 +162,7 @@ def test_the_month_records_the_refilled_workbook(month_dir, tmp_path):
 
 
 def test_read_all_gives_each_workbook_with_what_was_typed(month_dir):
-    from xlkpi.collect import read_all
+    from xlkpi.month.collect import read_all
 
     appraisals, problems = read_all(month_dir, MONTH, jobs=1)
     assert problems == []
@@ -178,7 +178,7 @@ def test_a_header_name_deleted_from_the_workbook(month_dir, tmp_path):
     import io
     import zipfile
 
-    from xlkpi.collect import read_appraisal
+    from xlkpi.month.collect import read_appraisal
 
     source = zipfile.ZipFile(month_dir / E101)
     path = tmp_path / "no-name.xlsx"
@@ -200,8 +200,8 @@ def test_a_header_name_deleted_from_the_workbook(month_dir, tmp_path):
 def test_a_workbook_saved_by_a_spreadsheet_keeps_its_results(soffice, month_dir, tmp_path):
     """Recalculated and saved by LibreOffice, the workbook holds cached results: they agree with the
     engine, so no problem; a cached result that does not is reported."""
-    from xlkpi.collect import read_appraisal
-    from xlkpi.libreoffice import convert
+    from xlkpi.month.collect import read_appraisal
+    from xlkpi.office.libreoffice import convert
 
     (saved,) = convert([month_dir / E101], tmp_path / "saved", "xlsx")
     appraisal, problems = read_appraisal(saved, month=MONTH)

@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from xlkpi.ledger import CORRECTION, RESTORATION, UPDATE, WITHDRAWAL, CorrectionRefused, Ledger
+from xlkpi.month.ledger import CORRECTION, RESTORATION, UPDATE, WITHDRAWAL, CorrectionRefused, Ledger
 
 from .cli import run_cli
 from .test_ledger import dump_all, result

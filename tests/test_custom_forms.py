@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from xlkpi.forms import builtin_dir
+from xlkpi.forms.definitions import builtin_dir
 
 from .cli import run_cli
 

@@ -1,4 +1,4 @@
-"""What the add-in's buttons do (`xlkpi.excel.actions`), and how a click is answered (`glue.respond`).
+"""What the add-in's buttons do (`xlkpi.app.actions`), and how a click is answered (`glue.respond`).
 
 The actions are plain functions on paths; these tests run them on real files: the
 demo roster, the workbooks they generate, those workbooks filled as a clerk would.
@@ -15,10 +15,10 @@ import openpyxl
 import pytest
 
 import xlkpi
-from xlkpi import udfs
-from xlkpi.excel import actions, glue
-from xlkpi.roster import demo_roster_path
-from xlkpi.sampling import random_filling
+from xlkpi.app import actions, glue
+from xlkpi.excel import udfs
+from xlkpi.month.roster import demo_roster_path
+from xlkpi.rules.sampling import random_filling
 
 from .filling import fill_workbook
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from xlkpi.errors import XlkpiError
+from xlkpi.base.errors import XlkpiError
 from xlkpi.excel import install
 from xlkpi.excel.addin import build_addin
 from xlkpi.excel.install import NoExcel, install_addin

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from xlkpi.errors import UsageError
-from xlkpi.flags import (
+from xlkpi.base.errors import UsageError
+from xlkpi.month.flags import (
     FIRST_THREE_TIMES,
     FLAGS,
     HIGH_THREE_QUARTERS,

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from xlkpi.cli import display_width, main
-from xlkpi.errors import CODES
+from xlkpi.app.cli import display_width, main
+from xlkpi.base.errors import CODES
 
 from .cli import run_cli
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from xlkpi import safe_write
-from xlkpi.batch import generate_month
+from xlkpi.base import safe_write
+from xlkpi.month.batch import generate_month
 
 from .cli import run_cli
 from .filling import fill_workbook
@@ -200,7 +200,7 @@ def test_parallel_jobs_write_the_same_files(tmp_path):
 
 def test_spawned_workers_write_the_same_workbooks(tmp_path, monkeypatch):
     """As on Windows, where workers cannot fork: they start afresh (given the month's templates)."""
-    from xlkpi import batch
+    from xlkpi.month import batch
 
     lines = ["工号,姓名,部门,岗位,考核人"] + [f"E{number:03d},员工{number},客服部,电话专员,陈" for number in range(70)]
     roster = tmp_path / "roster.csv"
@@ -217,6 +217,6 @@ def test_collect_ignores_a_staged_folder_left_by_a_crash(cwd):
     left = cwd / "out" / "2026-11" / ".售后部.xlkpi-partial-4242"
     left.mkdir()
     (left / "E9_某_客服专员.xlsx").write_bytes((cwd / "out" / DEMO_FILES[-1]).read_bytes())
-    from xlkpi.collect import find_workbooks
+    from xlkpi.month.collect import find_workbooks
 
     assert len(find_workbooks(cwd / "out" / "2026-11")) == len(DEMO_FILES)

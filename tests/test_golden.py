@@ -33,7 +33,7 @@ from unittest import mock
 import pytest
 
 import xlkpi
-from xlkpi import render
+from xlkpi.workbook import render
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 GOLDEN_VERSION = "0.0.0"

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import pytest
 
-from xlkpi.ledger import Ledger
-from xlkpi.libreoffice import convert
-from xlkpi.monthly import close_month
+from xlkpi.month.ledger import Ledger
+from xlkpi.month.monthly import close_month
+from xlkpi.office.libreoffice import convert
 
 from .cli import run_cli
 from .test_stamp import _fods_texts

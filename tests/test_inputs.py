@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from xlkpi.errors import ScoringError
-from xlkpi.forms import get_form
-from xlkpi.inputs import check_value
-from xlkpi.model import InputSpec
+from xlkpi.base.errors import ScoringError
+from xlkpi.forms.definitions import get_form
+from xlkpi.forms.model import InputSpec
+from xlkpi.rules.inputs import check_value
 
 
 def spec_of(form_id: str, name: str):
@@ -47,7 +47,7 @@ def test_whole_numbers():
 
 
 def test_alternatives_as_a_message_lists_them():
-    from xlkpi.inputs import alternatives
+    from xlkpi.rules.inputs import alternatives
 
     assert alternatives([20.0, 10.0, 0.0]) == "20、10 或 0"
     assert alternatives([20, 10]) == "20 或 10"

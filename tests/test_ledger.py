@@ -8,8 +8,8 @@ import weakref
 
 import pytest
 
-from xlkpi.errors import UsageError
-from xlkpi.ledger import DEFAULT_LEDGER, SCHEMA_VERSION, CorrectionRefused, Ledger, LedgerError
+from xlkpi.base.errors import UsageError
+from xlkpi.month.ledger import DEFAULT_LEDGER, SCHEMA_VERSION, CorrectionRefused, Ledger, LedgerError
 
 from .cli import run_cli
 

@@ -6,7 +6,7 @@ Node: the interpreter xlwings Lite runs in Excel) with a stand-in `xlwings` whos
 (`tests/lite/lite_xlwings.py` says what it emulates and from which source). One Node
 process runs every call: each function against the engine on every band boundary of
 the built-in forms and on seeded random inputs, and hand-written faults. In CPython,
-the same module and `xlkpi.udfs` itself, through the same stand-in, must agree call for
+the same module and `xlkpi.excel.udfs` itself, through the same stand-in, must agree call for
 call. Pyodide must run here in CI (`.ci/run` installs it); elsewhere these tests skip.
 """
 
@@ -19,7 +19,7 @@ import textwrap
 
 import pytest
 
-from xlkpi import udfs
+from xlkpi.excel import udfs
 from xlkpi.excel.lite import LiteModuleError, lite_module
 
 from . import lite_runtime
@@ -121,11 +121,11 @@ def test_module_is_standard_library_only_with_lites_decorators(main_source):
 
 def test_every_definition_is_copied_as_written(main_source):
     """Each function, class and constant of main.py is its source's text, decorators renamed."""
-    import xlkpi.cellvalues
-    import xlkpi.errors
-    import xlkpi.scoring
+    import xlkpi.base.errors
+    import xlkpi.rules.cellvalues
+    import xlkpi.rules.scoring
 
-    origins = [udfs, xlkpi.scoring, xlkpi.cellvalues, xlkpi.errors]
+    origins = [udfs, xlkpi.rules.scoring, xlkpi.rules.cellvalues, xlkpi.base.errors]
     sources = {module: (open(module.__file__, encoding="utf-8").read()) for module in origins}
     tree = ast.parse(main_source)
     checked = 0

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from xlkpi import ledger_sql
-from xlkpi.ledger import CORRECTION, CorrectionRefused, Ledger, LedgerError
+from xlkpi.month import ledger_sql
+from xlkpi.month.ledger import CORRECTION, CorrectionRefused, Ledger, LedgerError
 
 FIXTURE = Path(__file__).parent / "fixtures" / "ledger-v1" / "ledger-v1.sqlite"
 V1_COLUMNS = ("month", "employee_id", "name", "department", "form_id", "form_version", "total", "grade", "pay",

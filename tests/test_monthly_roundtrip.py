@@ -17,10 +17,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from xlkpi import monthly
-from xlkpi.collect import ProblemList, _Table, collect_month
-from xlkpi.errors import Problem
-from xlkpi.monthly import close_month, drop_duplicates
+from xlkpi.base.errors import Problem
+from xlkpi.month import monthly
+from xlkpi.month.collect import ProblemList, _Table, collect_month
+from xlkpi.month.monthly import close_month, drop_duplicates
 
 from .cli import run_cli
 from .filling import cell_of, fill_workbook
@@ -489,3 +489,31 @@ def test_workbooks_left_out_take_no_place(month_dir):
             for record in report.frame.to_dict("records") if record["form"] == "kefu_zhuanyuan"}
     assert rows == {"E102": (1, 500), "E103": (1, 500), "E104": (2, 300)}
     assert [problem.code for problem in report.problems].count("duplicate-employee") == 2
+
+
+def test_a_month_is_parsed_once_through_a_close(month_dir, monkeypatch):
+    """The month's text is checked where it enters (`close_month`'s argument) and passed on as a
+    `Month`: collect, flags, the ledger and the summary do not parse it again."""
+    from xlkpi.base import periods
+
+    pattern = periods._MONTH
+    parsed = []
+
+    class Counting:
+        def match(self, text):
+            parsed.append(text)
+            return pattern.match(text)
+
+    monkeypatch.setattr(periods, "_MONTH", Counting())
+    report = close_month(month_dir, "2026-11")
+    assert report.month == "2026-11"
+    assert parsed.count("2026-11") == 1, parsed
+
+
+def test_a_month_is_a_text_that_knows_its_year_and_number():
+    from xlkpi.base.periods import Month, parse_month
+
+    month = parse_month(" 2026-01 ")
+    assert type(month) is Month and month == "2026-01" and (month.year, month.number) == (2026, 1)
+    assert parse_month(month) is month
+    assert sorted([parse_month("2026-10"), parse_month("2025-12")]) == ["2025-12", "2026-10"]

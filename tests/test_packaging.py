@@ -43,13 +43,13 @@ def test_wheel_contents(tmp_path):
 
     for form in FORMS:
         assert f"xlkpi/workbook_templates/{form}" in names
-    assert "xlkpi/cli.py" in names
+    assert "xlkpi/app/cli.py" in names
     assert {"xlkpi/macros/xlwings_udfs.bas", "xlkpi/macros/xlkpi_ribbon.bas"} <= names  # the VBA modules
     assert "xlkpi/data/rules.yaml" in names  # the default rules
     # a new subpackage under xlkpi/ must also be listed in setup.cfg [options] packages
     for py in (ROOT / "xlkpi").rglob("*.py"):
         assert py.relative_to(ROOT).as_posix() in names
-    assert "xlkpi = xlkpi.cli:main" in entry_points
+    assert "xlkpi = xlkpi.app.cli:main" in entry_points
 
 
 @pytest.mark.slow

@@ -16,9 +16,9 @@ import random
 import pytest
 
 import xlkpi
-from xlkpi.libreoffice import convert
-from xlkpi.render import Employee, build_workbook
-from xlkpi.sampling import boundary_fillings, random_filling
+from xlkpi.office.libreoffice import convert
+from xlkpi.rules.sampling import boundary_fillings, random_filling
+from xlkpi.workbook.render import Employee, build_workbook
 
 from .sheetvalues import defined_cells, layout_cells, mismatches, read_values
 

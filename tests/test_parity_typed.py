@@ -26,12 +26,12 @@ import openpyxl
 import pytest
 
 import xlkpi
-from xlkpi.collect import read_appraisal
-from xlkpi.formulas import UNAVAILABLE
-from xlkpi.libreoffice import convert
-from xlkpi.render import render_workbook
-from xlkpi.sampling import random_filling
-from xlkpi.scoring import WRONG_ENTRY
+from xlkpi.month.collect import read_appraisal
+from xlkpi.office.libreoffice import convert
+from xlkpi.rules.sampling import random_filling
+from xlkpi.rules.scoring import WRONG_ENTRY
+from xlkpi.workbook.formulas import UNAVAILABLE
+from xlkpi.workbook.render import render_workbook
 
 from .filling import fill_workbook, named_cells
 from .sheetvalues import defined_cells, read_values, same_value

@@ -1,7 +1,7 @@
 """The udf dialect, evaluated by a Python formula engine, agrees with xlkpi.score on every cell.
 
 Each built-in form is rendered once in the udf dialect and compiled once by the
-`formulas` engine with the KPI_* functions of `xlkpi.udfs` registered through
+`formulas` engine with the KPI_* functions of `xlkpi.excel.udfs` registered through
 `tests/udf_engine.py` (xlwings' argument conversion, Excel's ROUND). The
 compiled workbook is then recalculated for 150 seeded fillings per form (band
 boundaries, blanks, partial fillings, the LibreOffice test's generator), every
@@ -21,10 +21,10 @@ import schedula as sh
 from formulas.tokens.operand import XlError
 
 import xlkpi
-from xlkpi.layout import CONF_SHEET, build_layout
-from xlkpi.render import MACRO_CONTENT_TYPE, XLSX_CONTENT_TYPE, Employee, build_workbook
-from xlkpi.scoring import WRONG_ENTRY, excel_round
-from xlkpi.udfs import KPI_BAND, KPI_DEDUCT, KPI_GRADE, KPI_RATERS
+from xlkpi.excel.udfs import KPI_BAND, KPI_DEDUCT, KPI_GRADE, KPI_RATERS
+from xlkpi.rules.scoring import WRONG_ENTRY, excel_round
+from xlkpi.workbook.layout import CONF_SHEET, build_layout
+from xlkpi.workbook.render import MACRO_CONTENT_TYPE, XLSX_CONTENT_TYPE, Employee, build_workbook
 
 from . import udf_engine
 from .sheetvalues import mismatches
@@ -99,7 +99,7 @@ def test_xlwings_conf_sheet_names_the_udf_module_only(books, form_id):
     workbook = openpyxl.load_workbook(io.BytesIO(books.rendered(form_id)))
     filled = {cell.coordinate: cell.value for row in workbook[CONF_SHEET].iter_rows()
               for cell in row if cell.value is not None}
-    assert filled == {"A1": "UDF Modules", "B1": "xlkpi.udfs"}
+    assert filled == {"A1": "UDF Modules", "B1": "xlkpi.excel.udfs"}
 
 
 # ----------------------------------------------------------------- the adapter

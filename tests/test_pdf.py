@@ -22,12 +22,12 @@ import openpyxl
 import pytest
 
 import xlkpi
-from xlkpi.cjkfonts import FONT_PACKAGE, chinese_fonts
-from xlkpi.layout import build_layout
-from xlkpi.libreoffice import convert
-from xlkpi.pagefit import MIN_SCALE
-from xlkpi.render import render_workbook
-from xlkpi.sampling import random_filling
+from xlkpi.office.cjkfonts import FONT_PACKAGE, chinese_fonts
+from xlkpi.office.libreoffice import convert
+from xlkpi.rules.sampling import random_filling
+from xlkpi.workbook.layout import build_layout
+from xlkpi.workbook.pagefit import MIN_SCALE
+from xlkpi.workbook.render import render_workbook
 
 from .cli import run_cli
 from .pdfcheck import chinese_font_names, fonts, pages, pgm, render_page, smallest_text, strokes_across, tool

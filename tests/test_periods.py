@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from xlkpi.errors import UsageError
-from xlkpi.periods import Period, months_between, next_month, parse_period
+from xlkpi.base.errors import UsageError
+from xlkpi.base.periods import Period, months_between, next_month, parse_period
 
 
 @pytest.mark.parametrize(("text", "label", "kind", "months", "title"), [

@@ -15,10 +15,10 @@ import zipfile
 
 import pytest
 
-from xlkpi import plain_xml, reader, workbook_part, zip_package
-from xlkpi.collect import read_appraisal
-from xlkpi.reader import DamagedWorkbook, WorkbookReader
-from xlkpi.render import render_workbook
+from xlkpi.month.collect import read_appraisal
+from xlkpi.workbook import plain_xml, reader, workbook_part, zip_package
+from xlkpi.workbook.reader import DamagedWorkbook, WorkbookReader
+from xlkpi.workbook.render import render_workbook
 
 from .filling import fill_workbook
 

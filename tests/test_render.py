@@ -17,8 +17,8 @@ from openpyxl.cell.cell import MergedCell
 from openpyxl.utils.protection import hash_password
 
 import xlkpi
-from xlkpi.errors import FormError, UsageError
-from xlkpi.layout import META_SHEET, a1, build_layout, col_letter, safe_sheet_title
+from xlkpi.base.errors import FormError, UsageError
+from xlkpi.workbook.layout import META_SHEET, a1, build_layout, col_letter, safe_sheet_title
 
 from .sheetvalues import defined_cells, layout_cells
 

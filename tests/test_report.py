@@ -13,11 +13,11 @@ from dataclasses import replace
 import openpyxl
 import pytest
 
-from xlkpi.errors import UsageError
-from xlkpi.ledger import Ledger, LedgerError
-from xlkpi.report import period_report, report_frame
-from xlkpi.report_book import write_report
-from xlkpi.rules import default_rules
+from xlkpi.base.errors import UsageError
+from xlkpi.month.ledger import Ledger, LedgerError
+from xlkpi.month.report import period_report, report_frame
+from xlkpi.month.report_book import write_report
+from xlkpi.month.settings import default_rules
 
 from .cli import run_cli
 
@@ -342,6 +342,21 @@ def test_no_results_in_the_period(ledger, tmp_path):
 # ------------------------------------------------------------------------------------------ the workbook and the command
 def sheet_rows(path, name):
     return list(openpyxl.load_workbook(path)[name].iter_rows(values_only=True))
+
+
+def test_the_chart_names_its_departments_on_the_public_api_path(ledger, tmp_path, monkeypatch):
+    """With an XlsxWriter release the fast table writer was not checked with, the book is written
+    through XlsxWriter's public API in constant-memory mode, which keeps no cells for the chart to
+    take its categories from: the chart carries them itself."""
+    from xlkpi.month import table_xml
+
+    monkeypatch.setattr(table_xml, "available", lambda: False)
+    path = write_report(tmp_path / "q4.xlsx", period_report("2026-Q4", ledger))
+    (chart,) = openpyxl.load_workbook(path)["部门比较"]._charts
+    categories = chart.series[0].cat.strRef
+    assert categories is not None and categories.strCache is not None
+    assert [point.v for point in categories.strCache.pt] == ["呼叫中心", "售后部", "客服部"]
+    assert [float(point.v) for point in chart.series[0].val.numRef.numCache.pt] == [83.75, 83.75, 83.66]
 
 
 def test_workbook(ledger, tmp_path):

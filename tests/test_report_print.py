@@ -11,9 +11,9 @@ import subprocess
 
 import pytest
 
-from xlkpi.libreoffice import convert
-from xlkpi.report import period_report
-from xlkpi.report_book import write_report
+from xlkpi.month.report import period_report
+from xlkpi.month.report_book import write_report
+from xlkpi.office.libreoffice import convert
 
 from .test_report import ledger  # noqa: F401  (the twelve months' ledger)
 

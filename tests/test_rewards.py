@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from xlkpi.rewards import Award, award_group, rank_values
-from xlkpi.rules import default_rules
+from xlkpi.month.rewards import Award, award_group, rank_values
+from xlkpi.month.settings import default_rules
 
 RULES = default_rules()  # dense, complete only, min_total 70, min_group 3
 AMOUNTS = (500, 300, 200)

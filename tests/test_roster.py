@@ -5,8 +5,8 @@ from __future__ import annotations
 import openpyxl
 import pytest
 
-from xlkpi.errors import CODES, UsageError
-from xlkpi.roster import RosterEntry, demo_roster_path, read_roster
+from xlkpi.base.errors import CODES, UsageError
+from xlkpi.month.roster import RosterEntry, demo_roster_path, read_roster
 
 HEADER = "工号,姓名,部门,岗位,考核人,邮箱"
 ROWS = [

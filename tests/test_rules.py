@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from xlkpi.rules import (
+from xlkpi.month.settings import (
     PayBand,
     RulesError,
     check_rules_file,

@@ -7,8 +7,8 @@ import stat
 
 import pytest
 
-from xlkpi import safe_write
-from xlkpi.safe_write import StagedFolder, write_atomic, write_new
+from xlkpi.base import safe_write
+from xlkpi.base.safe_write import StagedFolder, write_atomic, write_new
 
 
 def listing(folder) -> dict:

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from xlkpi import scoring
-from xlkpi.errors import FormError, ScoringError
-from xlkpi.forms import builtin_dir, get_form, load_form
-from xlkpi.scoring import (
+from xlkpi.base.errors import FormError, ScoringError
+from xlkpi.forms.definitions import builtin_dir, get_form, load_form
+from xlkpi.rules import scoring
+from xlkpi.rules.scoring import (
     achievement_score,
     band_score,
     blend,

@@ -24,12 +24,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import xlkpi
-from xlkpi.errors import ScoringError
-from xlkpi.forms import check_form_text, load_form
-from xlkpi.layout import build_layout
-from xlkpi.render import Employee, build_workbook
-from xlkpi.sampling import random_filling
-from xlkpi.scoring import (
+from xlkpi.base.errors import ScoringError
+from xlkpi.forms.definitions import check_form_text, load_form
+from xlkpi.rules.sampling import random_filling
+from xlkpi.rules.scoring import (
     bonuses_score,
     deductions_score,
     proportional_value,
@@ -38,7 +36,9 @@ from xlkpi.scoring import (
     step_count,
     steps_score,
 )
-from xlkpi.vectorized import score_frame
+from xlkpi.rules.vectorized import score_frame
+from xlkpi.workbook.layout import build_layout
+from xlkpi.workbook.render import Employee, build_workbook
 
 from .sheetvalues import layout_cells, mismatches, read_values
 
@@ -160,7 +160,7 @@ def test_pay_is_750_times_the_total_percent(total, pay):
                                           (79.99, "铜牌客服"), (70, "铜牌客服"), (69.99, "未定级"), (0, "未定级")])
 def test_wangdian_grade_bands(total, grade):
     outcome = xlkpi.get_form(WANGDIAN).outcomes[0]
-    assert xlkpi.scoring.outcome_value(xlkpi.get_form(WANGDIAN), outcome, total) == grade
+    assert xlkpi.rules.scoring.outcome_value(xlkpi.get_form(WANGDIAN), outcome, total) == grade
 
 
 def test_wangdian_a_zero_denominator_is_a_wrong_entry_not_a_blank():
@@ -585,7 +585,7 @@ def test_concepts_form_boundaries():
 
 @pytest.mark.libreoffice
 def test_concepts_form_recalculated_by_libreoffice(soffice, tmp_path):
-    from xlkpi.libreoffice import convert
+    from xlkpi.office.libreoffice import convert
 
     form = load_form(CONCEPTS)
     cases = concept_fillings(form)
@@ -642,7 +642,7 @@ def test_the_guides_form_passes_the_check():
 def test_the_guides_score_example_is_what_score_prints(tmp_path, monkeypatch):
     from click.testing import CliRunner
 
-    from xlkpi.cli import main
+    from xlkpi.app.cli import main
 
     folder = tmp_path / "my_forms"
     folder.mkdir()

@@ -18,9 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import xlkpi
-from xlkpi.libreoffice import convert
-from xlkpi.render import form_template
-from xlkpi.stamp import PLACEHOLDERS, Template, clean_text, xml_text
+from xlkpi.office.libreoffice import convert
+from xlkpi.workbook.render import form_template
+from xlkpi.workbook.stamp import PLACEHOLDERS, Template, clean_text, xml_text
 
 TOKENS = {key: value.encode() for key, value in PLACEHOLDERS.items()}
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -253,7 +253,7 @@ def test_libreoffice_reads_the_stamped_texts_as_given(soffice, tricky_workbook, 
 
 
 def test_collect_reads_the_stamped_texts_as_given(tricky_workbook):
-    from xlkpi.collect import read_appraisal
+    from xlkpi.month.collect import read_appraisal
 
     appraisal, problems = read_appraisal(tricky_workbook, month="2026-11")
     assert [problem.code for problem in problems if problem.code != "blank"] == []

@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
 
-from xlkpi import summary, table_xml
-from xlkpi.errors import Problem
-from xlkpi.summary import axis_step, summary_bytes
+from xlkpi.base.errors import Problem
+from xlkpi.month import summary, table_xml
+from xlkpi.month.summary import axis_step, summary_bytes
 
 TEXTS = ["  leading spaces", "trailing spaces  ", "a & b < c > d", "_x0041_ stays literal", "两行\n文本", "普通文本"]
 

@@ -1,4 +1,4 @@
-"""The summary's fast path (`xlkpi.table_xml`) against XlsxWriter's public API.
+"""The summary's fast path (`xlkpi.month.table_xml`) against XlsxWriter's public API.
 
 The fast path writes the tables' rows as sheet XML into XlsxWriter's package, relying on how one
 XlsxWriter release lays out that package. These tests fail on any other release, so that an
@@ -19,9 +19,9 @@ import pytest
 import xlsxwriter
 from python_calamine import CalamineWorkbook
 
-from xlkpi import table_xml
-from xlkpi.errors import Problem
-from xlkpi.summary import summary_bytes
+from xlkpi.base.errors import Problem
+from xlkpi.month import table_xml
+from xlkpi.month.summary import summary_bytes
 
 # Not "_x0009_x000A_": the fast path keeps both overlapping escapes literal, XlsxWriter's own escaping
 # (one regular-expression pass) only the first, so Excel would show its second half as a line break.

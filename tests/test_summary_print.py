@@ -15,12 +15,12 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 import xlkpi
-from xlkpi.batch import generate_month
-from xlkpi.collect import collect_month
-from xlkpi.libreoffice import convert
-from xlkpi.render import render_workbook
-from xlkpi.sampling import random_filling
-from xlkpi.summary import summary_bytes, write_summary
+from xlkpi.month.batch import generate_month
+from xlkpi.month.collect import collect_month
+from xlkpi.month.summary import summary_bytes, write_summary
+from xlkpi.office.libreoffice import convert
+from xlkpi.rules.sampling import random_filling
+from xlkpi.workbook.render import render_workbook
 
 MONTH = "2026-11"
 UNTOUCHED, PART_FILLED = 3, 5  # positions among the month's workbooks, sorted by path
@@ -104,7 +104,7 @@ def test_summary_prints_on_few_a4_pages_with_no_table_split_by_columns(month, so
 def test_a_long_table_repeats_its_header_on_every_page(soffice, tmp_path):
     import pandas as pd
 
-    from xlkpi.errors import Problem
+    from xlkpi.base.errors import Problem
 
     pdftotext = _tool("pdftotext")
     frame = pd.DataFrame([{"hdr_employee_id": f"E{n:03d}", "hdr_name": f"员工{n}", "hdr_department": "客服部",

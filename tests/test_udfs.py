@@ -16,10 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xlkpi import scoring, udfs
-from xlkpi.cellvalues import is_blank
-from xlkpi.errors import ScoringError
-from xlkpi.udfs import (
+from xlkpi.base.errors import ScoringError
+from xlkpi.excel import udfs
+from xlkpi.excel.udfs import (
     KPI_ACHIEVE,
     KPI_BAND,
     KPI_BLEND,
@@ -29,6 +28,8 @@ from xlkpi.udfs import (
     KPI_RATERS,
     KPI_WEIGHTED,
 )
+from xlkpi.rules import scoring
+from xlkpi.rules.cellvalues import is_blank
 
 ROOT = Path(__file__).resolve().parents[1]
 ALL = [KPI_ACHIEVE, KPI_BAND, KPI_BLEND, KPI_DEDUCT, KPI_GRADE, KPI_LEVEL, KPI_RATERS, KPI_WEIGHTED]
@@ -715,21 +716,21 @@ def test_no_exception_escapes(args):
 
 # ----------------------------------------------------------------- what the module may import
 def test_module_imports_stay_light():
-    tree = ast.parse((ROOT / "xlkpi" / "udfs.py").read_text(encoding="utf-8"))
+    tree = ast.parse((ROOT / "xlkpi" / "excel" / "udfs.py").read_text(encoding="utf-8"))
     imported = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             imported.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             imported.add("." * node.level + (node.module or ""))
-    assert imported <= {"__future__", "os", "sys", "xlwings", ".scoring", ".cellvalues", ".errors"}, imported
+    assert imported <= {"__future__", "os", "sys", "xlwings", "..rules.scoring", "..rules.cellvalues", "..base.errors"}, imported
 
 
 def test_works_without_xlwings():
     code = (
         "import sys\n"
         "sys.modules['xlwings'] = None  # as if not installed\n"
-        "from xlkpi.udfs import KPI_BAND, KPI_GRADE\n"
+        "from xlkpi.excel.udfs import KPI_BAND, KPI_GRADE\n"
         "assert KPI_BAND('85%', [[0.75, 0.65]], [[100, 80]]) == 100\n"
         "assert KPI_GRADE(85) == 'B'\n"
         "assert not hasattr(KPI_BAND, '__xlfunc__')\n"

@@ -1,7 +1,7 @@
 """The KPI_* functions called through classic xlwings' own call path, in the shapes Excel passes.
 
 `tests/xlwings_classic.py` runs xlwings 0.37.8's `xlwings.udfs.call_udf` with the
-metadata its Windows decorators attach to `xlkpi.udfs`: xlwings' conversion reads
+metadata its Windows decorators attach to `xlkpi.excel.udfs`: xlwings' conversion reads
 each argument with the declared options (ndim, err_to_str) and xlwings' own cleaning
 of the "excel" engine, and writes the result back. Emulated, as said there: pywin32,
 the COM Range object (its `Value`), and the final unwrapping of `XLPython.CallUDF`.

@@ -16,8 +16,8 @@ pytest.importorskip("xlwings")
 
 import xlwings as xw  # noqa: E402
 
-from xlkpi import vba  # noqa: E402
-from xlkpi.vba import check_metadata, lint_udfs, udf_vba_module  # noqa: E402
+from xlkpi.excel import vba  # noqa: E402
+from xlkpi.excel.vba import check_metadata, lint_udfs, udf_vba_module  # noqa: E402
 
 from . import vba_expected  # noqa: E402
 
@@ -46,7 +46,7 @@ def module_text():
 def test_committed_module_is_up_to_date(module_text):
     committed = COMMITTED.read_bytes() if COMMITTED.exists() else b""
     assert committed == module_text.encode("ascii"), (
-        "macros/xlwings_udfs.bas differs from what xlwings generates for xlkpi.udfs; "
+        "macros/xlwings_udfs.bas differs from what xlwings generates for xlkpi.excel.udfs; "
         "regenerate it with: xlkpi udfs vba > macros/xlwings_udfs.bas"
     )
 
@@ -67,7 +67,7 @@ def test_every_function_with_its_exact_signature(module_text):
 def test_calls_name_the_module_and_function(module_text):
     for name, signature in SIGNATURES.items():
         arguments = signature.replace("Optional ", "")
-        call = f'XLPy.CallUDF("xlkpi.udfs", "{name}", Array({arguments})'
+        call = f'XLPy.CallUDF("xlkpi.excel.udfs", "{name}", Array({arguments})'
         assert f"{name} = {call}, ThisWorkbook, Application.Caller)" in module_text
         assert f"{name} = {call})" in module_text
         assert f"    {name} = Err.Description" in module_text
@@ -93,8 +93,8 @@ def test_no_stub_left_behind():
         assert module is None or getattr(module, "__file__", None), f"stub {name} left in sys.modules"
     assert ("xlwings.udfs" in sys.modules) == had_udfs
     assert (xw.func, xw.arg, xw.ret) == bindings
-    # the xlkpi.udfs everyone imports is untouched: no __xlfunc__ from the Windows decorators
-    from xlkpi import udfs
+    # the xlkpi.excel.udfs everyone imports is untouched: no __xlfunc__ from the Windows decorators
+    from xlkpi.excel import udfs
 
     if sys.platform != "win32":
         assert not hasattr(udfs.KPI_BAND, "__xlfunc__")

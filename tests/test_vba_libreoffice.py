@@ -37,7 +37,7 @@ import pytest
 import xlkpi
 from xlkpi.excel import ribbon
 from xlkpi.excel.addin import build_addin
-from xlkpi.render import Employee, build_workbook
+from xlkpi.workbook.render import Employee, build_workbook
 
 from . import vba_expected
 from .cli import run_cli

@@ -24,10 +24,10 @@ import pytest
 from oletools.olevba import decompress_stream
 
 import xlkpi
-from xlkpi.errors import XlkpiError
+from xlkpi.base.errors import XlkpiError
 from xlkpi.excel import cfb, ovba, runtime
 from xlkpi.excel.ovba import Module, compress, encrypt, vba_project
-from xlkpi.render import Employee, build_workbook
+from xlkpi.workbook.render import Employee, build_workbook
 
 from . import vba_expected
 from .cli import run_cli

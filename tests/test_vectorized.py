@@ -14,10 +14,10 @@ import random
 import pandas as pd
 import pytest
 
-from xlkpi.forms import builtin_forms, get_form
-from xlkpi.sampling import random_filling
-from xlkpi.scoring import excel_round, score
-from xlkpi.vectorized import score_frame
+from xlkpi.forms.definitions import builtin_forms, get_form
+from xlkpi.rules.sampling import random_filling
+from xlkpi.rules.scoring import excel_round, score
+from xlkpi.rules.vectorized import score_frame
 
 ROWS = 2000
 

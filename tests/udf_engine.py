@@ -2,10 +2,10 @@
 
 The adapter emulates xlwings' argument conversion (classic xlwings, default
 options): a blank cell arrives as None, a number as a float, TRUE/FALSE as a
-bool, an error cell as its text (`'#N/A'`: every argument of `xlkpi.udfs` is
+bool, an error cell as its text (`'#N/A'`: every argument of `xlkpi.excel.udfs` is
 declared `err_to_str=True`); a single cell as a scalar, a one-row or
 one-column range or array constant (`{0,1,2}`) as a list, a larger one as a
-list of rows; an argument declared `@xw.arg(..., ndim=2)` in `xlkpi.udfs`
+list of rows; an argument declared `@xw.arg(..., ndim=2)` in `xlkpi.excel.udfs`
 always as a list of rows. The result goes back as Excel shows it: None as ""
 (an empty cell, as classic xlwings writes it), a text starting with `#` as the
 engine's error value of that code, a list as an array.
@@ -30,9 +30,9 @@ import schedula as sh
 from formulas.functions import wrap_ranges_func, wrap_ufunc
 from formulas.tokens.operand import Error, XlError
 
-from xlkpi import udfs
-from xlkpi.layout import a1
-from xlkpi.scoring import excel_round
+from xlkpi.excel import udfs
+from xlkpi.rules.scoring import excel_round
+from xlkpi.workbook.layout import a1
 
 _NDIM2 = re.compile(r'@xw\.arg\("(\w+)",\s*ndim=2')
 
@@ -101,7 +101,7 @@ def excel_round_function(number, digits):
 
 
 def functions() -> dict:
-    """The functions to register: every KPI_* of `xlkpi.udfs`, and a ROUND that rounds as Excel does."""
+    """The functions to register: every KPI_* of `xlkpi.excel.udfs`, and a ROUND that rounds as Excel does."""
     table = {name: adapt(getattr(udfs, name)) for name in udfs.__all__}
     # formulas' own ROUND rounds the binary double (ROUND(1.005, 2) = 1.0); Excel gives 1.01.
     table["ROUND"] = wrap_ufunc(excel_round_function)

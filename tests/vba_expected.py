@@ -5,7 +5,7 @@
   what a class module and the document modules look like after Excel imported them;
 * the module xlwings' "Import Functions" (`xlwings.udfs.import_udfs`) imports, recorded
   from a stand-in workbook (xlwings' Windows code runs with pywin32 emulated, as in
-  `xlkpi.vba`), with the CRLF line ends Windows' text mode gives the file it writes.
+  `xlkpi.excel.vba`), with the CRLF line ends Windows' text mode gives the file it writes.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import olefile
 import xlwings
 from oletools.olevba import VBA_Parser
 
-from xlkpi import vba
+from xlkpi.excel import vba
 
 XLWINGS = Path(xlwings.__file__).resolve().parent
 LO_TYPES = {"module": "VBAModule", "class": "VBAClassModule", "document": "VBADocumentModule"}
@@ -107,12 +107,12 @@ class RecordingWorkbook:
 
 
 def import_functions(workbook_name: str = "appraisal.xlsm") -> RecordingWorkbook:
-    """Run xlwings' "Import Functions" (`import_udfs("xlkpi.udfs", …)`) against a recording workbook."""
+    """Run xlwings' "Import Functions" (`import_udfs("xlkpi.excel.udfs", …)`) against a recording workbook."""
     workbook = RecordingWorkbook(workbook_name)
     with vba._udf_generator() as (xlwings_udfs, module):
-        xlwings_udfs.udf_modules["xlkpi.udfs"] = {"filename": module.__file__, "filetime": None,
+        xlwings_udfs.udf_modules["xlkpi.excel.udfs"] = {"filename": module.__file__, "filetime": None,
                                                    "module": module}
-        xlwings_udfs.import_udfs("xlkpi.udfs", workbook)
+        xlwings_udfs.import_udfs("xlkpi.excel.udfs", workbook)
     return workbook
 
 

@@ -1,7 +1,7 @@
 """Calling the KPI_* functions as classic xlwings (Windows, COM) calls them, with xlwings' own code.
 
 What runs is xlwings 0.37.8's code: its Windows decorators (`xlwings/udfs.py`) attach
-`__xlfunc__` to a copy of `xlkpi.udfs`; `xlwings.udfs.call_udf` itself reads each
+`__xlfunc__` to a copy of `xlkpi.excel.udfs`; `xlwings.udfs.call_udf` itself reads each
 argument with `xlwings.conversion` and the options of the decorators (a missing
 optional argument by its default), calls the function and writes the result with
 `conversion.write`. The "excel" engine's cleaning, which turns an error cell into text
@@ -12,7 +12,7 @@ imported off Windows).
 
 EMULATED, and only this:
 
-* pywin32: empty stand-ins (`xlkpi.vba`'s emulation), never called;
+* pywin32: empty stand-ins (`xlkpi.excel.vba`'s emulation), never called;
 * `xlwings._xlwindows`: a namespace holding the functions above and a `Range` whose
   `raw_value` is the COM object's `Value`; `is_range_instance` recognises `ComRange`,
   the stand-in for the COM Range object Excel passes for a cell reference;
@@ -115,14 +115,14 @@ def _xlwindows_namespace(xlwings_dir: Path, engine_impl_holder: dict):
 
 @contextmanager
 def classic_xlwings():
-    """A `call(function_name, *raw_arguments)` that runs `xlwings.udfs.call_udf` on `xlkpi.udfs`.
+    """A `call(function_name, *raw_arguments)` that runs `xlwings.udfs.call_udf` on `xlkpi.excel.udfs`.
 
     Everything emulated is restored on exit: `sys.modules`, xlwings' engines and
     attributes, and `xlwings.udfs`' module cache.
     """
     import xlwings
 
-    from xlkpi.vba import UDF_MODULE, _udf_generator
+    from xlkpi.excel.vba import UDF_MODULE, _udf_generator
 
     xlwings_dir = Path(xlwings.__file__).parent
     holder = {}

@@ -1,18 +1,22 @@
 """xlkpi: monthly KPI appraisal workbooks for customer-service departments.
 
-The public API is imported lazily, so that `xlkpi.udfs` (the Excel functions)
-and `xlkpi.scoring` load only the standard library, as xlwings Lite needs.
+The public API is imported lazily, so that `xlkpi.excel.udfs` (the Excel functions)
+and `xlkpi.rules.scoring` load only the standard library, as xlwings Lite needs.
 """
 
 __version__ = "0.1.0"
 
 _API = {
-    "FormError": "errors", "Problem": "errors", "ScoringError": "errors", "XlkpiError": "errors",
-    "builtin_forms": "forms", "check_form_file": "forms", "get_form": "forms", "load_form": "forms",
-    "excel_round": "scoring", "score": "scoring",
-    "render_workbook": "render", "generate_month": "batch", "collect_month": "collect", "score_frame": "vectorized",
-    "period_report": "report", "report_frame": "report", "load_rules": "rules",
+    "FormError": "base.errors", "Problem": "base.errors", "ScoringError": "base.errors", "XlkpiError": "base.errors",
+    "builtin_forms": "forms.definitions", "check_form_file": "forms.definitions", "get_form": "forms.definitions", "load_form": "forms.definitions",
+    "excel_round": "rules.scoring", "score": "rules.scoring",
+    "render_workbook": "workbook.render", "generate_month": "month.batch", "collect_month": "month.collect", "score_frame": "rules.vectorized",
+    "period_report": "month.report", "report_frame": "month.report", "load_rules": "month.settings",
 }
+
+from . import aliases as _aliases  # noqa: E402
+
+_aliases.install()
 
 __all__ = ["__version__", *_API]
 

@@ -43,7 +43,7 @@ def run_forked(args, *, out: Path, crash_at: int | None = None, points=(), file_
             if file_size is not None:
                 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
                 resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
-            from xlkpi.cli import main
+            from xlkpi.app.cli import main
 
             try:
                 main([str(arg) for arg in args], prog_name="xlkpi")

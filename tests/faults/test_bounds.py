@@ -6,11 +6,11 @@ from __future__ import annotations
 import openpyxl
 import pytest
 
-from xlkpi.collect import read_appraisal
-from xlkpi.forms import check_form_file, get_form, load_form
-from xlkpi.render import render_workbook
 from tests.cli import run_cli
 from tests.faults.workbooks import MONTH, fill, fill_complete, month_of
+from xlkpi.forms.definitions import check_form_file, get_form, load_form
+from xlkpi.month.collect import read_appraisal
+from xlkpi.workbook.render import render_workbook
 
 EXAMPLE = "tests/forms/valid/example.yaml"
 

@@ -10,14 +10,16 @@ from pathlib import Path
 import pytest
 from python_calamine import CalamineWorkbook
 
-from xlkpi import closing, ledger as ledger_module, safe_write
-from xlkpi.closing import CloseLock, recover
-from xlkpi.forms import get_form
-from xlkpi.ledger import Ledger
-from xlkpi.monthly import close_month
 from tests.cli import run_cli
 from tests.faults.proc import KILLED, run_forked
 from tests.faults.workbooks import MONTH, fill, fill_complete, month_of
+from xlkpi.base import safe_write
+from xlkpi.forms.definitions import get_form
+from xlkpi.month import closing
+from xlkpi.month import ledger as ledger_module
+from xlkpi.month.closing import CloseLock, recover
+from xlkpi.month.ledger import Ledger
+from xlkpi.month.monthly import close_month
 
 # E1's result, complete, is changed again and again below: a correction, which needs a reason (see ledger.py)
 REASON = ("--reason", "复核：张三的分数更正")

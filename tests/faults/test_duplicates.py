@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import shutil
 
-from xlkpi.forms import get_form
-from xlkpi.monthly import close_month
 from tests.faults.workbooks import fill, fill_complete, month_of
+from xlkpi.forms.definitions import get_form
+from xlkpi.month.monthly import close_month
 
 PHONE = "dianhua_zhuanyuan"
 

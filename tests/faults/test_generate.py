@@ -11,13 +11,21 @@ from pathlib import Path
 
 import pytest
 
-from xlkpi.batch import generate_month
-from xlkpi.forms import get_form
-from xlkpi.manifest import RECORD
-from xlkpi.reader import WorkbookReader
 from tests.cli import run_cli
-from tests.faults.workbooks import MONTH, fill, fill_complete, month_of, read_member, replace_member, sheet_part, \
-    write_roster
+from tests.faults.workbooks import (
+    MONTH,
+    fill,
+    fill_complete,
+    month_of,
+    read_member,
+    replace_member,
+    sheet_part,
+    write_roster,
+)
+from xlkpi.forms.definitions import get_form
+from xlkpi.month.batch import generate_month
+from xlkpi.month.manifest import RECORD
+from xlkpi.workbook.reader import WorkbookReader
 
 LINES = ["E1,张三,客服部,电话专员,李四", "E2,王五,客服部,客服专员（门市）,李四"]
 
@@ -182,7 +190,7 @@ def test_workers_die_with_a_killed_generate_and_its_leftovers_are_removed(tmp_pa
 
 
 def test_workers_die_with_a_killed_collect(tmp_path):
-    from xlkpi.collect import collect_month
+    from xlkpi.month.collect import collect_month
 
     folder, _ = month_of(tmp_path, [f"E{n},员工{n},客服部,电话专员,李四" for n in range(600)])
     workers = kill_when(lambda: collect_month(folder, MONTH, jobs=2), lambda: True)

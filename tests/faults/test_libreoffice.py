@@ -7,9 +7,9 @@ import stat
 
 import pytest
 
-from xlkpi import libreoffice
-from xlkpi.errors import XlkpiError
-from xlkpi.render import render_workbook
+from xlkpi.base.errors import XlkpiError
+from xlkpi.office import libreoffice
+from xlkpi.workbook.render import render_workbook
 
 WRAPPER = """#!/bin/sh
 # crashes (SIGSEGV, as soffice did once on its first start) while the counter file holds a number > 0

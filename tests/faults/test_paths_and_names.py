@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from xlkpi.errors import FileFault, explain, file_fault
-from xlkpi.layout import safe_sheet_title, utf16_length
-from xlkpi.monthly import close_month
 from tests.cli import run_cli
 from tests.faults.workbooks import fill_complete, month_of
-from xlkpi.forms import get_form
+from xlkpi.base.errors import FileFault, explain, file_fault
+from xlkpi.forms.definitions import get_form
+from xlkpi.month.monthly import close_month
+from xlkpi.workbook.layout import safe_sheet_title, utf16_length
 
 
 def test_roster_path_that_is_a_folder_or_missing(tmp_path):

@@ -9,9 +9,9 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-from xlkpi.errors import UsageError
-from xlkpi.roster import read_roster
 from tests.faults.workbooks import HEADER, write_roster
+from xlkpi.base.errors import UsageError
+from xlkpi.month.roster import read_roster
 
 GOOD = "E{n},员工{n},客服部,电话专员,李四"
 

@@ -11,13 +11,21 @@ from pathlib import Path
 
 import pytest
 
-from xlkpi.collect import collect_month, read_appraisal
-from xlkpi.forms import get_form
-from xlkpi.monthly import close_month
-from xlkpi.reader import MAX_PART, WorkbookReader
 from tests.cli import run_cli
-from tests.faults.workbooks import MONTH, fill, fill_complete, inflate_bomb, month_of, read_member, \
-    replace_member, sheet_part
+from tests.faults.workbooks import (
+    MONTH,
+    fill,
+    fill_complete,
+    inflate_bomb,
+    month_of,
+    read_member,
+    replace_member,
+    sheet_part,
+)
+from xlkpi.forms.definitions import get_form
+from xlkpi.month.collect import collect_month, read_appraisal
+from xlkpi.month.monthly import close_month
+from xlkpi.workbook.reader import MAX_PART, WorkbookReader
 
 PHONE = "dianhua_zhuanyuan"
 STUDIO = "kefu_zhuanyuan_menshi"

@@ -15,8 +15,8 @@ import zlib
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from xlkpi.batch import generate_month
-from xlkpi.reader import WorkbookReader
+from xlkpi.month.batch import generate_month
+from xlkpi.workbook.reader import WorkbookReader
 
 HEADER = "工号,姓名,部门,岗位,考核人"
 MONTH = "2026-11"

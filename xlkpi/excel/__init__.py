@@ -1,4 +1,5 @@
-"""xlkpi in Excel: the artefacts that bring the KPI_* functions to Excel.
+"""xlkpi in Excel: the KPI_* functions (`udfs`), the VBA module xlwings writes for them
+(`vba`), and the artefacts that bring them to Excel.
 
 * `cfb` writes a Compound File (MS-CFB), the container of a `vbaProject.bin`.
 * `ovba` writes a VBA project (MS-OVBA): its `dir` and `PROJECT` streams and compressed
@@ -10,8 +11,9 @@
 * `udf_workbook` adds that project and the `xlwings.conf` sheet to a udf workbook.
 * `addin` builds `xlkpi.xlam`; `ribbon` is its 绩效考核 tab (customUI XML and the VBA
   callback that hands each button to Python through xlwings' RunPython).
-* `actions` are the buttons' work as plain functions on paths; `glue` is what RunPython
-  calls: it finds the active workbook through xlwings and shows the answer.
 * `install` puts the add-in where Excel opens it at start-up (XLSTART).
 * `lite` writes the xlwings Lite module.
+
+May import: `xlkpi.base` and `xlkpi.rules` only (the KPI_* functions stay light enough for Excel
+and xlwings Lite). The add-in's buttons, which run the month's work, live in `xlkpi.app`.
 """

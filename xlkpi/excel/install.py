@@ -23,8 +23,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import XlkpiError
-from ..safe_write import write_atomic
+from ..base.errors import XlkpiError
+from ..base.safe_write import write_atomic
 from .addin import FILE_NAME, build_addin
 from .runtime import ADDIN_PROJECT, XLWINGS_VERSION
 

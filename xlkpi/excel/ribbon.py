@@ -2,7 +2,7 @@
 
 Every button calls one VBA callback, `xlkpi_ribbon.XlkpiButton`; the button's `tag`
 names the action, and the callback runs, through xlwings' `RunPython`, the Python
-command `XlkpiCommand(tag)` spells: `glue.run('<action>')` in `xlkpi.excel.glue`. So
+command `XlkpiCommand(tag)` spells: `glue.run('<action>')` in `xlkpi.app.glue`. So
 the VBA stays two short procedures and all the work is Python (`actions`).
 
 The XML is customUI 2009/07 (`customUI14.xml`, read by Excel 2010 and later). The
@@ -70,7 +70,7 @@ def custom_ui() -> bytes:
 
 def python_command(action: str) -> str:
     """The Python `XlkpiCommand(action)` gives RunPython (the VBA builds the same text)."""
-    return f"import xlkpi.excel.glue as glue; glue.run('{action}')"
+    return f"import xlkpi.app.glue as glue; glue.run('{action}')"
 
 
 def ribbon_module() -> Module:

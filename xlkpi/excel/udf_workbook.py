@@ -9,7 +9,7 @@ The `xlwings.conf` sheet holds only the keys xlkpi sets. xlwings reads the sheet
 A1 down to the first blank cell, and a key present with an empty value hides the
 user's own settings (`%USERPROFILE%\\.xlwings\\xlwings.conf`, where `xlwings config
 create` writes the interpreter): so no `Interpreter_Win`, no `PYTHONPATH`. The
-wrappers name `xlkpi.udfs` themselves; `UDF Modules` is there so that "Import
+wrappers name `xlkpi.excel.udfs` themselves; `UDF Modules` is there so that "Import
 Functions", if someone runs it, writes the same wrappers again.
 """
 
@@ -19,7 +19,7 @@ import io
 
 from .runtime import udf_workbook_project
 
-UDF_MODULE = "xlkpi.udfs"
+UDF_MODULE = "xlkpi.excel.udfs"
 CONF = (("UDF Modules", UDF_MODULE),)
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+import xlkpi
 from xlkpi.month.collect import collect_month, find_workbooks
 from xlkpi.month.ledger import Ledger
 
@@ -229,3 +230,20 @@ def test_a_hidden_folder_that_is_not_a_staging_folder_is_read(month_dir, tmp_pat
     found = [path.relative_to(month).as_posix() for path in find_workbooks(month)]
     assert ".呼叫中心/E301_孙一_呼叫中心经理.xlsx" in found
     assert not [name for name in found if "xlkpi-partial" in name]
+
+
+def test_a_workbook_with_only_its_printed_targets_is_untouched(tmp_path):
+    """呼叫中心经理's workbook comes with its targets printed in (呼叫业务量 10000, …): left so, it
+    is one `blank` line for the whole workbook; one actual value typed makes it item by item."""
+    form = xlkpi.get_form("呼叫中心经理")
+    folder = tmp_path / "2026-11" / "呼叫中心"
+    folder.mkdir(parents=True)
+    untouched = folder / "E1_甲_呼叫中心经理.xlsx"
+    started = folder / "E2_乙_呼叫中心经理.xlsx"
+    xlkpi.render_workbook(form, name="甲", employee_id="E1", department="呼叫中心", month="2026-11", out=untouched)
+    xlkpi.render_workbook(form, name="乙", employee_id="E2", department="呼叫中心", month="2026-11", out=started,
+                          values={"in_call_volume_actual": 8970})
+    _, problems = xlkpi.collect_month(tmp_path / "2026-11", "2026-11", jobs=1)
+    blank = lambda path: [p.message for p in problems if p.code == "blank" and Path(p.file).name == path.name]  # noqa: E731
+    assert len(blank(untouched)) == 1 and blank(untouched)[0].startswith("未填写：整张考核表都是空白")
+    assert len(blank(started)) > 1 and not any("整张" in message for message in blank(started))

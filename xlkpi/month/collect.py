@@ -267,11 +267,12 @@ def _read(reader: WorkbookReader, label: str, month: str | None):
 
 def _blank_problems(form, inputs, outputs, names, where, invalid=frozenset(), *, plan=None):
     """One `blank` problem per item that cannot be scored because an input is empty; one for the
-    whole workbook when no input at all is filled in (an untouched workbook), at its first input.
+    whole workbook when nothing was filled in (an untouched workbook: every input empty or still
+    holding the target the form prints in it), at its first input.
 
     Inputs in `invalid` hold a value already reported as wrong: they are not called blank."""
     plan = plan or _plan(form)
-    if not invalid and all(value is None for value in inputs.values()):
+    if not invalid and all(value is None or value == _printed_default(plan, name) for name, value in inputs.items()):
         first = next((name for _, names_of_item in plan.items for name in names_of_item if name in names), None)
         if first is not None:
             count = sum(1 for _, names_of_item in plan.items if names_of_item)
@@ -295,6 +296,12 @@ def _blank_problems(form, inputs, outputs, names, where, invalid=frozenset(), *,
             what = f"{item.name}（{spec.label}）" if role else item.name
             problems.append(Problem("blank", f"未填写：{what}。", **where(name)))
     return problems
+
+
+def _printed_default(plan, name):
+    """The value the form prints in input `name` of a new workbook (a target), or None."""
+    spec = plan.spec_by_name.get(name)
+    return None if spec is None else spec.default
 
 
 def _same(got, expected, decimals) -> bool:

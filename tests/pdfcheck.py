@@ -101,12 +101,18 @@ def pgm(data: bytes) -> tuple:
 
 
 def tool(name: str) -> str | None:
-    """A poppler-utils program; None on a developer machine without it, a failure in CI."""
+    """A poppler-utils or fontconfig program; None on a developer machine without it, a failure in CI."""
     path = shutil.which(name)
+    if path is None and os.environ.get("CI"):
+        pytest.fail(f"{name} is required in CI: .ci/run installs poppler-utils and fontconfig")
+    return path
+
+
+def poppler(name: str) -> str:
+    """A poppler-utils program the test cannot do without: skipped without it, a failure in CI."""
+    path = tool(name)
     if path is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{name} is required in CI: .ci/run installs poppler-utils")
-        return None
+        pytest.skip(f"{name} (poppler-utils) is not installed")
     return path
 
 

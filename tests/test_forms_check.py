@@ -17,6 +17,7 @@ from xlkpi.app.cli import display_width, main
 from xlkpi.base.errors import CODES
 
 from .cli import run_cli
+from .conftest import require_module
 
 ROOT = Path(__file__).resolve().parents[1]
 FORMS = Path("tests/forms")
@@ -249,7 +250,7 @@ def test_version(run):
 
 
 def test_udfs_vba_prints_the_module(run):
-    pytest.importorskip("xlwings")
+    require_module("xlwings")
     result = run("udfs", "vba")
     assert result.exit_code == 0
     assert result.stdout.startswith('Attribute VB_Name = "')

@@ -4,9 +4,7 @@ header row of 期间汇总 repeated on every page, and a few pages in all."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 
 import pytest
@@ -15,20 +13,12 @@ from xlkpi.month.report import period_report
 from xlkpi.month.report_book import write_report
 from xlkpi.office.libreoffice import convert
 
+from .pdfcheck import poppler
 from .test_report import ledger  # noqa: F401  (the twelve months' ledger)
 
 pytestmark = pytest.mark.xdist_group("libreoffice")
 
 A4_PORTRAIT, A4_LANDSCAPE = (595, 842), (842, 595)
-
-
-def poppler(name: str) -> str:
-    found = shutil.which(name)
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{name} is required in CI: .ci/run installs poppler-utils")
-        pytest.skip(f"{name} (poppler-utils) is not installed")
-    return found
 
 
 @pytest.fixture(scope="module")

@@ -4,10 +4,8 @@ and its 问题 sheet, where an untouched workbook is one line."""
 
 from __future__ import annotations
 
-import os
 import random
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -21,6 +19,8 @@ from xlkpi.month.summary import summary_bytes, write_summary
 from xlkpi.office.libreoffice import convert
 from xlkpi.rules.sampling import random_filling
 from xlkpi.workbook.render import render_workbook
+
+from .pdfcheck import poppler
 
 MONTH = "2026-11"
 UNTOUCHED, PART_FILLED = 3, 5  # positions among the month's workbooks, sorted by path
@@ -48,15 +48,6 @@ def month(tmp_path_factory):
     return summary, paths[UNTOUCHED], paths[PART_FILLED], problems, frame
 
 
-def _tool(name: str) -> str | None:
-    found = shutil.which(name)
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{name} is required in CI: .ci/run installs poppler-utils")
-        pytest.skip(f"{name} (poppler-utils) is not installed")
-    return found
-
-
 def test_an_untouched_workbook_is_one_problem_line(month):
     summary, untouched, part_filled, problems, _ = month
     of = lambda path: [p for p in problems if Path(p.file).name == path.name]  # noqa: E731
@@ -77,7 +68,7 @@ def test_summary_prints_on_few_a4_pages_with_no_table_split_by_columns(month, so
         summary = tmp_path / "public" / summary.name
         summary.parent.mkdir()
         summary.write_bytes(summary_bytes(frame, problems, MONTH, fast=False))
-    pdftotext, pdfinfo = _tool("pdftotext"), _tool("pdfinfo")
+    pdftotext, pdfinfo = poppler("pdftotext"), poppler("pdfinfo")
     pdf = convert([summary], tmp_path, "pdf")[0]
     info = subprocess.run([pdfinfo, "-f", "1", "-l", "999", str(pdf)], capture_output=True, text=True,
                           check=True).stdout
@@ -106,7 +97,7 @@ def test_a_long_table_repeats_its_header_on_every_page(soffice, tmp_path):
 
     from xlkpi.base.errors import Problem
 
-    pdftotext = _tool("pdftotext")
+    pdftotext = poppler("pdftotext")
     frame = pd.DataFrame([{"hdr_employee_id": f"E{n:03d}", "hdr_name": f"员工{n}", "hdr_department": "客服部",
                            "hdr_appraiser": "主管", "form": "dianhua_zhuanyuan", "form_name": "电话专员",
                            "out_total": 80.5, "out_grade": "B", "out_status": "已完成", "rank": n + 1, "reward": None,

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("xlwings")
+from .conftest import require_module  # noqa: E402
+
+require_module("xlwings")
 
 import xlwings as xw  # noqa: E402
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from xlkpi.month.batch import generate_month
+from xlkpi.workbook.layout import col_letter
 from xlkpi.workbook.reader import WorkbookReader
 
 HEADER = "工号,姓名,部门,岗位,考核人"
@@ -93,22 +94,13 @@ def fill(path, values: dict, *, formulas: dict | None = None, raw: dict | None =
         part = sheet_part(path, sheet)
         xml = read_member(path, part).decode("utf-8")
         for row, col, make in cells:
-            ref = f"{_letters(col)}{row + 1}"
+            ref = f"{col_letter(col)}{row + 1}"
             pattern = re.compile(rf'<c r="{ref}"(?: s="(\d+)")?(?:/>|>.*?</c>)')
             match = pattern.search(xml)
             assert match, f"{ref} not found in {part}"
             xml = xml[:match.start()] + make(ref, match.group(1) or "") + xml[match.end():]
         replace_member(path, part, xml.encode("utf-8"))
     return Path(path)
-
-
-def _letters(col: int) -> str:
-    letters = ""
-    col += 1
-    while col:
-        col, rest = divmod(col - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def fill_complete(path, form) -> Path:

@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 
 import xlkpi
-from xlkpi.month.collect import collect_month, find_workbooks
+from xlkpi.month.collect import collect_compact, collect_month, find_workbooks
 from xlkpi.month.ledger import Ledger
+from xlkpi.month.monthly import drop_duplicates
 
 from .cli import run_cli
 from .filling import fill_workbook
@@ -247,3 +248,21 @@ def test_a_workbook_with_only_its_printed_targets_is_untouched(tmp_path):
     blank = lambda path: [p.message for p in problems if p.code == "blank" and Path(p.file).name == path.name]  # noqa: E731
     assert len(blank(untouched)) == 1 and blank(untouched)[0].startswith("未填写：整张考核表都是空白")
     assert len(blank(started)) > 1 and not any("整张" in message for message in blank(started))
+
+
+def test_a_blank_twin_with_printed_targets_gives_way_to_the_filled_workbook(tmp_path):
+    """The filled workbook is recorded and its blank twin (targets printed in, nothing typed) left
+    out, as for any blank twin; both are refused only when both were typed in."""
+    form = xlkpi.get_form("呼叫中心经理")
+    month = tmp_path / "2026-11"
+    for department in ("呼叫中心", "客服部"):
+        (month / department).mkdir(parents=True)
+    filled = month / "呼叫中心" / "E2_乙_呼叫中心经理.xlsx"
+    twin = month / "客服部" / "E2_乙_呼叫中心经理.xlsx"
+    xlkpi.render_workbook(form, name="乙", employee_id="E2", department="呼叫中心", month="2026-11", out=filled,
+                          values={"in_call_volume_actual": 8970})
+    xlkpi.render_workbook(form, name="乙", employee_id="E2", department="客服部", month="2026-11", out=twin)
+    frame, problems = collect_compact(month, "2026-11", jobs=1, inputs=False)
+    frame = drop_duplicates(frame, problems)
+    assert frame["file"].tolist() == ["呼叫中心/E2_乙_呼叫中心经理.xlsx"]
+    assert [p.file for p in problems if p.code == "duplicate-employee"] == ["客服部/E2_乙_呼叫中心经理.xlsx"]

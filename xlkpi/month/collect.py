@@ -53,7 +53,7 @@ class Appraisal:
     inputs: dict
     outputs: dict
     problems: list = field(default_factory=list)
-    entered: int = 0  # how many inputs hold anything at all (a wrong value too)
+    entered: int = 0  # how many inputs hold anything typed (a wrong value too; not a printed target)
 
 
 def find_workbooks(directory) -> list:
@@ -224,7 +224,7 @@ def _read(reader: WorkbookReader, label: str, month: str | None):
             invalid.add(spec.name)
             entered += 1
             continue
-        if raw is not None and raw != "":
+        if raw is not None and raw != "" and raw != spec.default:  # a target the form prints is not typed
             entered += 1
         try:
             inputs[spec.name] = check_value(spec, raw)

@@ -272,7 +272,7 @@ def _blank_problems(form, inputs, outputs, names, where, invalid=frozenset(), *,
 
     Inputs in `invalid` hold a value already reported as wrong: they are not called blank."""
     plan = plan or _plan(form)
-    if not invalid and all(value is None or value == _printed_default(plan, name) for name, value in inputs.items()):
+    if not invalid and all(value is None or value == plan.spec_by_name[name].default for name, value in inputs.items()):
         first = next((name for _, names_of_item in plan.items for name in names_of_item if name in names), None)
         if first is not None:
             count = sum(1 for _, names_of_item in plan.items if names_of_item)
@@ -296,12 +296,6 @@ def _blank_problems(form, inputs, outputs, names, where, invalid=frozenset(), *,
             what = f"{item.name}（{spec.label}）" if role else item.name
             problems.append(Problem("blank", f"未填写：{what}。", **where(name)))
     return problems
-
-
-def _printed_default(plan, name):
-    """The value the form prints in input `name` of a new workbook (a target), or None."""
-    spec = plan.spec_by_name.get(name)
-    return None if spec is None else spec.default
 
 
 def _same(got, expected, decimals) -> bool:
